@@ -1,0 +1,1 @@
+"""Composition root: settings, database, the Starlette application and the CLI."""

@@ -1,0 +1,109 @@
+"""The ``energy-portal`` command: serve, migrate, seed, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from app.settings import Settings, SettingsError
+
+DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def export_schema_text(production: bool = False) -> str:
+    """The SDL of the schema, as committed in ``schema.graphql``."""
+    from schema.build import build_schema
+
+    return build_schema(production=production).as_str() + "\n"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings()
+    settings.check_for_production()
+    if args.workers > 1:
+        uvicorn.run(
+            "app.http:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            log_level="info", proxy_headers=True,
+        )
+    else:
+        from app.http import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+async def _migrate() -> None:
+    from app.db import create_engine
+    from app.migrate import upgrade_to_head
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(seeding_date: date | None) -> bool:
+    from app.runtime import Runtime
+    from domain.base import today_helsinki
+
+    settings = Settings()
+    if settings.is_production:
+        raise SettingsError("the demo data is for development mode only")
+    runtime = await Runtime.start(settings, seed=False)
+    try:
+        if seeding_date is None:
+            return await runtime.seed_if_empty()
+        await runtime.seed(seeding_date or today_helsinki())
+        return True
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``energy-portal``."""
+    parser = argparse.ArgumentParser(prog="energy-portal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server (migrates, and seeds the demo data in development)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="apply the database migrations")
+    seed = sub.add_parser("seed", help="insert the demo data into an empty database (development)")
+    seed.add_argument("--date", type=date.fromisoformat, default=None, help="seeding date (default today)")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH, help="file, or - for stdout")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "migrate":
+            asyncio.run(_migrate())
+            print("migrations applied")
+        elif args.command == "seed":
+            seeded = asyncio.run(_seed(args.date))
+            print("demo data seeded" if seeded else "the database already has users: nothing seeded")
+        elif args.command == "export-schema":
+            sdl = export_schema_text()
+            if str(args.output) == "-":
+                sys.stdout.write(sdl)
+            else:
+                args.output.write_text(sdl)
+                print(f"schema written to {args.output}")
+    except SettingsError as exc:
+        print(f"energy-portal: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""What a running service holds: settings, engine, sessions, schema, file storage.
+
+``Runtime.start`` prepares the database (migrations; the demo data on a first start in
+development) and checks that production is safe to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import strawberry
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db import create_engine, session_factory
+from app.migrate import upgrade_to_head
+from app.settings import Settings, SettingsError
+from domain.base import today_helsinki
+from domain.files import FilesystemStore
+from domain.users import User
+from resolvers.context import Rules
+from schema.build import build_schema
+
+log = logging.getLogger("energy_portal")
+
+
+@dataclass
+class Runtime:
+    """The shared, request-independent state of one server process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    schema: strawberry.Schema
+    files: FilesystemStore
+    rules: Rules
+    signing_key: str
+
+    @classmethod
+    async def start(cls, settings: Settings, *, migrate: bool = True, seed: bool | None = None) -> Runtime:
+        """Connect, migrate, seed the demo data if due, and refuse unsafe production starts."""
+        settings.check_for_production()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.resolved_database_url)
+        runtime = cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            schema=build_schema(production=settings.is_production),
+            files=FilesystemStore(settings.files_dir),
+            rules=Rules(
+                cutover_date=settings.cutover_date,
+                full_invoice_details_from=settings.full_invoice_details_from,
+                session_days=settings.session_days,
+                production=settings.is_production,
+                secure_cookies=settings.is_production,
+                payee_name=settings.payee_name,
+                payee_iban=settings.payee_iban,
+                payee_bic=settings.payee_bic,
+            ),
+            signing_key=settings.signing_key(),
+        )
+        try:
+            if migrate:
+                await upgrade_to_head(engine)
+            if settings.is_production:
+                await runtime.refuse_demo_users()
+            elif seed if seed is not None else settings.seed_demo_data:
+                await runtime.seed_if_empty()
+        except BaseException:
+            await engine.dispose()
+            raise
+        return runtime
+
+    async def refuse_demo_users(self) -> None:
+        """Production must not start with the demo users (their passwords are public)."""
+        async with self.sessions() as db:
+            demo = await db.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(True)))
+        if demo:
+            raise SettingsError(
+                f"the database holds {demo} demo users; production mode refuses to start with them"
+            )
+
+    async def seed_if_empty(self) -> bool:
+        """Seed the demo data when the database has no users yet; True if it did."""
+        async with self.sessions() as db:
+            users = await db.scalar(select(func.count()).select_from(User))
+        if users:
+            return False
+        await self.seed(today_helsinki())
+        return True
+
+    async def seed(self, seeding_date: date) -> dict[str, int]:
+        """Insert the demo data as of ``seeding_date``."""
+        from fixtures.demo import seed_demo_data
+
+        started = time.perf_counter()
+        counts = await seed_demo_data(
+            self.engine,
+            seeding_date=seeding_date,
+            cutover=self.settings.cutover_date,
+            full_invoice_details_from=self.settings.full_invoice_details_from,
+            file_store=self.files,
+        )
+        log.warning("demo data seeded in %.1f s: %s", time.perf_counter() - started, counts)
+        return counts
+
+    async def close(self) -> None:
+        await self.engine.dispose()

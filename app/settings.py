@@ -1,0 +1,85 @@
+"""Settings from ``ENERGY_PORTAL_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(str, Enum):
+    """Development serves GraphiQL, the demo data and helpers; production none of them."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(RuntimeError):
+    """The settings do not allow the service to start."""
+
+
+class Settings(BaseSettings):
+    """Everything that differs between deployments."""
+
+    model_config = SettingsConfigDict(env_prefix="ENERGY_PORTAL_", extra="ignore")
+
+    mode: Mode = Field(Mode.DEVELOPMENT, description="`development` or `production`.")
+    data_dir: Path = Field(Path("./var"), description="Folder for the SQLite file, files and the key.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default a SQLite file in the data directory."
+    )
+    redis_url: str | None = Field(None, description="Redis for shared sessions and rate limits.")
+    secret_key: SecretStr | None = Field(
+        None, description="Signs tokens; generated into the data directory in development."
+    )
+    cutover_date: date = Field(date(2019, 10, 1), description="The current customer system's start.")
+    full_invoice_details_from: date = Field(
+        date(2020, 4, 1), description="Invoices issued from this date on have lines."
+    )
+    session_days: int = Field(14, description="How long a web session lasts.")
+    seed_demo_data: bool = Field(True, description="Seed the demo data on first start (development).")
+    payee_name: str = Field("Energia Oy", description="Recipient name on invoices.")
+    payee_iban: str = Field("FI8915723500012345", description="Recipient account on invoices.")
+    payee_bic: str = Field("NDEAFIHH", description="Recipient bank on invoices.")
+    public_origin: str = Field("http://127.0.0.1:8000", description="The server's own origin.")
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``<data_dir>/energy-portal.sqlite3``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'energy-portal.sqlite3').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def signing_key(self) -> str:
+        """The secret key: configured, or in development generated once and kept on disk."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        if self.is_production:
+            raise SettingsError("ENERGY_PORTAL_SECRET_KEY is required in production mode")
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    def check_for_production(self) -> None:
+        """Refuse settings that are unsafe in production."""
+        if self.is_production:
+            self.signing_key()
+            if len(self.signing_key()) < 32:
+                raise SettingsError("ENERGY_PORTAL_SECRET_KEY must be at least 32 characters")

@@ -1,0 +1,1 @@
+"""Who is asking: passwords, sessions and tokens, strong identification, access decisions."""

@@ -1,0 +1,96 @@
+"""The one place that answers "may this principal do LEVEL on SECTION of CUSTOMER".
+
+Access comes from ownership (``READ_WRITE`` on every section) and from active access
+grants (a delegate's or a housing manager's levels per section). It is evaluated per
+request from the database, never cached across requests, so a revoke takes effect on
+the very next request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.principal import Principal
+from domain.base import AccessLevel, Relationship, Section
+from domain.customers import AccessGrant, CustomerOwner, GrantKind, GrantStatus
+
+_RANK = {AccessLevel.READ: 1, AccessLevel.READ_WRITE: 2}
+
+
+@dataclass(frozen=True)
+class CustomerAccess:
+    """A principal's effective access to one customer."""
+
+    customer_id: int
+    relationship: Relationship
+    levels: Mapping[Section, AccessLevel] = field(default_factory=dict)
+
+    def allows(self, section: Section, level: AccessLevel) -> bool:
+        """Whether ``level`` on ``section`` is within this access."""
+        have = self.levels.get(section)
+        return have is not None and _RANK[have] >= _RANK[level]
+
+    @property
+    def is_owner(self) -> bool:
+        return self.relationship is Relationship.OWNER
+
+
+_OWNER_LEVELS: Mapping[Section, AccessLevel] = {s: AccessLevel.READ_WRITE for s in Section}
+
+
+def _merge(levels: dict[Section, AccessLevel], permissions: Mapping[str, str]) -> None:
+    for name, value in permissions.items():
+        try:
+            section, level = Section(name), AccessLevel(value)
+        except ValueError:
+            continue  # an unknown section or level in stored data grants nothing
+        if section not in levels or _RANK[level] > _RANK[levels[section]]:
+            levels[section] = level
+
+
+async def access_by_customer(
+    db: AsyncSession, principal: Principal | None, customer_ids: Iterable[int] | None = None
+) -> dict[int, CustomerAccess]:
+    """Effective access of ``principal`` to the given customers (or all it can reach).
+
+    Customers it cannot reach are absent from the result. Staff and anonymous principals
+    reach none: customer service works through its own operations.
+    """
+    if principal is None or principal.is_staff:
+        return {}
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    if ids == []:
+        return {}
+    owned_q = select(CustomerOwner.customer_id).where(CustomerOwner.user_id == principal.user_id)
+    grants_q = select(AccessGrant.customer_id, AccessGrant.kind, AccessGrant.permissions).where(
+        AccessGrant.grantee_user_id == principal.user_id, AccessGrant.status == GrantStatus.ACTIVE
+    )
+    if ids is not None:
+        owned_q = owned_q.where(CustomerOwner.customer_id.in_(ids))
+        grants_q = grants_q.where(AccessGrant.customer_id.in_(ids))
+    owned = set((await db.execute(owned_q)).scalars())
+    result = {cid: CustomerAccess(cid, Relationship.OWNER, _OWNER_LEVELS) for cid in owned}
+    merged: dict[int, tuple[Relationship, dict[Section, AccessLevel]]] = {}
+    for customer_id, kind, permissions in await db.execute(grants_q):
+        if customer_id in owned:
+            continue
+        rel, levels = merged.setdefault(customer_id, (Relationship.DELEGATE, {}))
+        if kind is GrantKind.HOUSING_MANAGER or kind == GrantKind.HOUSING_MANAGER.value:
+            rel = Relationship.HOUSING_MANAGER
+        _merge(levels, permissions or {})
+        merged[customer_id] = (rel, levels)
+    for customer_id, (rel, levels) in merged.items():
+        result[customer_id] = CustomerAccess(customer_id, rel, dict(levels))
+    return result
+
+
+_RELATIONSHIP_ORDER = {Relationship.OWNER: 0, Relationship.DELEGATE: 1, Relationship.HOUSING_MANAGER: 2}
+
+
+def viewer_order(accesses: Iterable[CustomerAccess]) -> list[CustomerAccess]:
+    """Own customers first, then delegated, then managed; by customer within each."""
+    return sorted(accesses, key=lambda a: (_RELATIONSHIP_ORDER[a.relationship], a.customer_id))

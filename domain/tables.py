@@ -1,0 +1,19 @@
+"""Every table of the domain, imported in one place so that the metadata is complete."""
+
+from sqlmodel import SQLModel
+
+from domain import bulletins, consumption, contact, contracts, customers, invoices, messages, users
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "bulletins",
+    "consumption",
+    "contact",
+    "contracts",
+    "customers",
+    "invoices",
+    "messages",
+    "metadata",
+    "users",
+]

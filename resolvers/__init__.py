@@ -1,0 +1,1 @@
+"""GraphQL-facing reads and writes: resolver functions and the per-request dataloaders."""

@@ -1,0 +1,52 @@
+"""The per-request GraphQL context: who asks, a database, and a fresh set of dataloaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth.principal import Principal
+from domain.base import Language
+from resolvers.errors import unauthenticated
+from resolvers.loaders import Loaders
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Deployment facts the business rules depend on."""
+
+    cutover_date: date
+    full_invoice_details_from: date
+    session_days: int
+    production: bool
+    secure_cookies: bool
+    payee_name: str
+    payee_iban: str
+    payee_bic: str
+
+
+@dataclass
+class Context:
+    """Built once per request by the application; never shared between requests."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    rules: Rules
+    principal: Principal | None
+    today: date
+    language: Language = Language.FI
+    request: Any = None
+    response: Any = None
+    request_id: str = ""
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.sessions, self.principal, self.today, self.rules.cutover_date)
+
+    def require_principal(self) -> Principal:
+        """The signed-in principal, or an ``UNAUTHENTICATED`` error."""
+        if self.principal is None:
+            raise unauthenticated()
+        return self.principal

@@ -1,0 +1,49 @@
+"""Reads of customers and the viewer's customers, through the access decisions of ``auth``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from auth.access import CustomerAccess, access_by_customer, viewer_order
+from domain.customers import Customer
+from domain.users import User
+from resolvers.context import Context
+from resolvers.errors import not_found
+from resolvers.ids import pk_of
+
+
+async def viewer_user(ctx: Context) -> User | None:
+    """The signed-in user, or ``None``."""
+    if ctx.principal is None:
+        return None
+    return await ctx.loaders.user_by_id.load(ctx.principal.user_id)
+
+
+async def viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]]:
+    """The viewer's customers: own first, then delegated, then managed."""
+    async with ctx.sessions() as db:
+        accesses = await access_by_customer(db, ctx.principal, None)
+        if not accesses:
+            return []
+        rows = (
+            (await db.execute(select(Customer).where(Customer.id.in_(list(accesses))))).scalars().all()
+        )
+    by_id = {row.id: row for row in rows}
+    for access in accesses.values():
+        ctx.loaders.access_by_customer_id.prime(access.customer_id, access)
+    return [(by_id[a.customer_id], a) for a in viewer_order(accesses.values()) if a.customer_id in by_id]
+
+
+async def customer_by_global_id(ctx: Context, global_id: str) -> tuple[Customer, CustomerAccess]:
+    """A customer the viewer has any access to; else ``NOT_FOUND`` (existence is not revealed)."""
+    ctx.require_principal()
+    pk = pk_of(global_id, "Customer")
+    if pk is None:
+        raise not_found()
+    access = await ctx.loaders.access_by_customer_id.load(pk)
+    if access is None:
+        raise not_found()
+    customer = await ctx.loaders.customer_by_id.load(pk)
+    if customer is None:
+        raise not_found()
+    return customer, access

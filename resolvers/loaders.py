@@ -1,0 +1,110 @@
+"""Per-request dataloaders (aiodataloader): every parent-to-child read is batched.
+
+Each batch opens its own short session, so batches of different loaders can run
+concurrently without sharing an ``AsyncSession`` between tasks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+
+from auth.access import CustomerAccess, access_by_customer
+from auth.principal import Principal
+from domain.contracts import Contract, PriceComponent, Product
+from domain.customers import Customer, GridOperator, LocationOfUse
+from domain.invoices import Invoice, InvoiceLine, Payment
+from domain.users import User
+from resolvers.pagination import PageKey, count_rows, load_pages
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def _loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
+    # max_batch_size keeps IN lists well inside every database's parameter limit.
+    return DataLoader(batch_load_fn=batch, max_batch_size=500)
+
+
+class Loaders:
+    """The dataloaders of one request, named for what they load."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        principal: Principal | None,
+        today: date,
+        cutover: date,
+    ) -> None:
+        self._sessions = sessions
+        self._principal = principal
+        self.today = today
+        self.cutover = cutover
+        self.access_by_customer_id = _loader(self._load_access)
+        self.customer_by_id = self._by_key(Customer, Customer.id)
+        self.user_by_id = self._by_key(User, User.id)
+        self.location_by_id = self._by_key(LocationOfUse, LocationOfUse.id)
+        self.locations_by_customer_id = self._grouped(
+            LocationOfUse, LocationOfUse.customer_id, LocationOfUse.id
+        )
+        self.grid_operator_by_id = self._by_key(GridOperator, GridOperator.id)
+        self.product_by_id = self._by_key(Product, Product.id)
+        self.contract_by_id = self._by_key(Contract, Contract.id)
+        self.prices_by_contract_id = self._grouped(
+            PriceComponent, PriceComponent.contract_id, PriceComponent.valid_from, PriceComponent.id
+        )
+        self.invoice_by_id = self._by_key(Invoice, Invoice.id, Invoice.issued_on >= cutover)
+        self.lines_by_invoice_id = self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
+        self.payments_by_invoice_id = self._grouped(
+            Payment, Payment.invoice_id, Payment.paid_on, Payment.id
+        )
+        self.page = _loader(self._load_pages)
+        self.total_count = _loader(self._load_counts)
+
+    async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
+        async with self._sessions() as db:
+            found = await access_by_customer(db, self._principal, customer_ids)
+        return [found.get(cid) for cid in customer_ids]
+
+    def _by_key(
+        self, model: type[T], column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
+    ) -> DataLoader:
+        async def batch(keys: list[Any]) -> list[T | None]:
+            async with self._sessions() as db:
+                rows = (await db.execute(select(model).where(column.in_(keys), *where))).scalars().all()
+            by_key = {getattr(row, column.key): row for row in rows}
+            return [by_key.get(k) for k in keys]
+
+        return _loader(batch)
+
+    def _grouped(
+        self, model: type[T], column: InstrumentedAttribute[Any], *order_by: Any
+    ) -> DataLoader:
+        async def batch(keys: list[Any]) -> list[list[T]]:
+            async with self._sessions() as db:
+                rows = (
+                    (await db.execute(select(model).where(column.in_(keys)).order_by(*order_by)))
+                    .scalars()
+                    .all()
+                )
+            groups: dict[Any, list[T]] = defaultdict(list)
+            for row in rows:
+                groups[getattr(row, column.key)].append(row)
+            return [groups.get(k, []) for k in keys]
+
+        return _loader(batch)
+
+    async def _load_pages(self, keys: list[PageKey]) -> list[Sequence[Any]]:
+        async with self._sessions() as db:
+            return await load_pages(db, keys, today=self.today, cutover=self.cutover)
+
+    async def _load_counts(self, keys: list[PageKey]) -> list[int]:
+        async with self._sessions() as db:
+            return await count_rows(db, keys, today=self.today, cutover=self.cutover)

@@ -1,0 +1,56 @@
+"""``node(id:)``: any object by global ID, under the same access rules as every other path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.base import AccessLevel, Section
+from resolvers.context import Context
+from resolvers.errors import forbidden, not_found
+from resolvers.ids import from_global_id
+
+#: The section a node type belongs to; ``None``: any access to its customer will do.
+NODE_SECTIONS: dict[str, Section | None] = {
+    "Customer": None,
+    "LocationOfUse": None,
+    "Contract": Section.CONTRACTS,
+    "Invoice": Section.INVOICES,
+}
+
+
+async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
+    """``(type name, row)`` of a node the viewer may see; ``NOT_FOUND`` or ``FORBIDDEN`` else.
+
+    A node of a customer the viewer has no relationship with is ``NOT_FOUND``, exactly like
+    one that does not exist; a node of the viewer's customer in a section they were not
+    granted is ``FORBIDDEN``.
+    """
+    principal = ctx.require_principal()
+    decoded = from_global_id(global_id)
+    if decoded is None:
+        raise not_found()
+    type_name, pk = decoded
+    loaders = ctx.loaders
+    if type_name == "User":
+        if pk != principal.user_id:
+            raise not_found()
+        return type_name, await loaders.user_by_id.load(pk)
+    if type_name not in NODE_SECTIONS:
+        raise not_found()
+    loader = {
+        "Customer": loaders.customer_by_id,
+        "LocationOfUse": loaders.location_by_id,
+        "Contract": loaders.contract_by_id,
+        "Invoice": loaders.invoice_by_id,
+    }[type_name]
+    row = await loader.load(pk)
+    if row is None:
+        raise not_found()
+    customer_id = row.id if type_name == "Customer" else row.customer_id
+    access = await loaders.access_by_customer_id.load(customer_id)
+    if access is None:
+        raise not_found()
+    section = NODE_SECTIONS[type_name]
+    if section is not None and not access.allows(section, AccessLevel.READ):
+        raise forbidden()
+    return type_name, row

@@ -1,0 +1,1 @@
+"""The GraphQL surface: strawberry types, inputs, payloads, errors, @requiresAccess, assembly."""

@@ -1,0 +1,47 @@
+"""Sign-in mutations: ``login`` and ``logout``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import auth as resolvers
+from resolvers.auth import FieldError
+from schema.common import UserError, UserErrorCode
+from schema.customers import User
+
+
+def user_errors(errors: list[FieldError]) -> list[UserError]:
+    """Resolver field errors as GraphQL ``UserError``s."""
+    return [UserError(field=e.field, code=UserErrorCode(e.code), message=e.message) for e in errors]
+
+
+@strawberry.input(description="Username and password.")
+class LoginInput:
+    username: str = strawberry.field(description="Username (case-insensitive).")
+    password: str = strawberry.field(description="Password.")
+
+
+@strawberry.type(description="Result of `login`; on success an HttpOnly session cookie is set.")
+class LoginPayload:
+    user: User | None = strawberry.field(description="The signed-in user; null on failure.")
+    errors: list[UserError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="Result of `logout`.")
+class LogoutPayload:
+    errors: list[UserError] = strawberry.field(description="Always empty.")
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation(description="Sign in with username and password (web session cookie).")
+    async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:
+        result = await resolvers.login(info.context, input.username, input.password)
+        return LoginPayload(
+            user=None if result.user is None else User.from_row(result.user),
+            errors=user_errors(result.errors),
+        )
+
+    @strawberry.mutation(description="End the current session and clear its cookie.")
+    async def logout(self, info: strawberry.Info) -> LogoutPayload:
+        return LogoutPayload(errors=user_errors(await resolvers.logout(info.context)))

@@ -1,0 +1,45 @@
+"""Shared GraphQL types: the Node interface, Money, Address, UserError."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.interface(description="An object with a global ID; fetch any with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID.")
+
+
+@strawberry.type(description="An amount of money in exact decimals.")
+class Money:
+    amount: Decimal = strawberry.field(description='Exact decimal amount, e.g. "58.31".')
+    currency: str = strawberry.field(description="ISO 4217 currency code; always EUR.")
+
+    @classmethod
+    def eur(cls, amount: Decimal) -> Money:
+        return cls(amount=amount, currency="EUR")
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    street: str = strawberry.field(description="Street address.")
+    postal_code: str = strawberry.field(description="Postal code (5 digits in Finland).")
+    city: str = strawberry.field(description="Post office / city.")
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+
+
+@strawberry.enum(description="Why a mutation did not do what was asked.")
+class UserErrorCode(Enum):
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_SIGNED_IN = "NOT_SIGNED_IN"
+
+
+@strawberry.type(description="An expected failure of a mutation, in the request's language.")
+class UserError:
+    field: list[str] | None = strawberry.field(description="Path of the input field at fault, if any.")
+    code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
+    message: str = strawberry.field(description="Human-readable reason.")

@@ -1,0 +1,121 @@
+"""Customers, users and the viewer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from auth.access import CustomerAccess
+from domain import base
+from domain import customers as domain
+from domain import users as domain_users
+from resolvers.connections import load_page
+from resolvers.ids import to_global_id
+from schema.common import Node
+from schema.contracts import ContractConnection
+from schema.directives import requires_access
+from schema.enums import AccessLevel, ContractStatus, CustomerKind, InvoiceStatus, Relationship, Section, UserRole
+from schema.invoices import InvoiceConnection
+from schema.locations import LocationOfUse
+
+
+@strawberry.type(description="A login account.")
+class User(Node):
+    username: str = strawberry.field(description="Username (unique, case-insensitively).")
+    email: str = strawberry.field(description="Email address of the account.")
+    role: UserRole = strawberry.field(description="Customer-side user or customer-service staff.")
+    strong_identity_linked: bool = strawberry.field(
+        description="Whether the account is linked to a strong (bank / mobile certificate) identity."
+    )
+
+    @classmethod
+    def from_row(cls, row: domain_users.User) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", row.id or 0)),
+            username=row.username,
+            email=row.email,
+            role=row.role,
+            strong_identity_linked=row.strong_identity is not None,
+        )
+
+
+@strawberry.type(description="An access level on one section.")
+class SectionAccess:
+    section: Section = strawberry.field(description="The section.")
+    level: AccessLevel = strawberry.field(description="The level on it.")
+
+
+@strawberry.type(description="The party of electricity contracts: a person or an organisation.")
+class Customer(Node):
+    customer_number: str = strawberry.field(description="Customer number.")
+    name: str = strawberry.field(description="Name of the person or organisation.")
+    kind: CustomerKind = strawberry.field(description="Person or organisation.")
+    relationship: Relationship = strawberry.field(description="The viewer's relationship to this customer.")
+    access: list[SectionAccess] = strawberry.field(description="The viewer's effective access, per section.")
+    row: strawberry.Private[domain.Customer]
+    customer_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: domain.Customer, access: CustomerAccess) -> Customer:
+        return cls(
+            id=strawberry.ID(to_global_id("Customer", row.id or 0)),
+            customer_number=row.customer_number,
+            name=row.name,
+            kind=row.kind,
+            relationship=access.relationship,
+            access=[
+                SectionAccess(section=s, level=access.levels[s]) for s in base.Section if s in access.levels
+            ],
+            row=row,
+            customer_id=row.id or 0,
+        )
+
+    @strawberry.field(description="The customer's locations of use (any access to the customer).")
+    async def locations_of_use(self, info: strawberry.Info) -> list[LocationOfUse]:
+        rows = await info.context.loaders.locations_by_customer_id.load(self.customer_id)
+        return [LocationOfUse.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Contracts, newest first. `first` defaults to 20, at most 100.",
+        directives=requires_access(base.Section.CONTRACTS),
+    )
+    async def contracts(
+        self,
+        info: strawberry.Info,
+        status: list[ContractStatus] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ContractConnection | None:
+        ctx = info.context
+        page = await load_page(ctx, "contracts", self.customer_id, statuses=status, first=first, after=after)
+        return ContractConnection.from_page(page, today=ctx.today, cutover=ctx.rules.cutover_date)
+
+    @strawberry.field(
+        description="Invoices issued by the current customer system, newest first. "
+        "`first` defaults to 20, at most 100; `issuedFrom`/`issuedTo` are inclusive.",
+        directives=requires_access(base.Section.INVOICES),
+    )
+    async def invoices(
+        self,
+        info: strawberry.Info,
+        status: list[InvoiceStatus] | None = None,
+        issued_from: date | None = None,
+        issued_to: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> InvoiceConnection | None:
+        ctx = info.context
+        page = await load_page(
+            ctx, "invoices", self.customer_id, statuses=status, first=first, after=after,
+            issued_from=issued_from, issued_to=issued_to,
+        )
+        return InvoiceConnection.from_page(page, today=ctx.today, rules=ctx.rules)
+
+
+@strawberry.type(description="The signed-in user and the customers they can see.")
+class Viewer:
+    user: User = strawberry.field(description="The signed-in user.")
+    customers: list[Customer] = strawberry.field(
+        description="Own customers first, then delegated ones, then managed ones."
+    )

@@ -1,0 +1,93 @@
+"""What clients see of errors: coded errors readable, everything unexpected masked.
+
+- A ``CodedError`` raised by a resolver keeps its message and gets ``extensions.code``.
+- Errors of the document itself (syntax, validation, variables) are ``BAD_USER_INPUT``
+  (or ``QUERY_TOO_COMPLEX`` from the limits); in production their "Did you mean ...?"
+  suggestions are removed, so that the schema cannot be guessed field by field.
+- Anything else is logged with the request ID and replaced by a generic
+  ``INTERNAL_SERVER_ERROR`` that carries the request ID and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from resolvers.errors import CodedError, ErrorCode
+
+log = logging.getLogger("energy_portal.graphql")
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?", re.DOTALL)
+_TOKEN_LIMIT = "tokens. Parsing aborted."
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def _never_mask(_: GraphQLError) -> bool:
+    return False
+
+
+class ErrorPolicy(MaskErrors):
+    """MaskErrors with the rule of this API (see the module docstring)."""
+
+    production = False
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_never_mask)
+
+    def _request_id(self) -> str:
+        context = getattr(self.execution_context, "context", None)
+        return getattr(context, "request_id", "") or ""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self.shown(error) for error in errors]
+
+    def shown(self, error: GraphQLError) -> GraphQLError:
+        """The form of ``error`` that the client may see."""
+        original = error.original_error
+        if isinstance(original, CodedError):
+            return _copy(error, original.message, {"code": original.code.value})
+        if original is None or isinstance(original, GraphQLError):
+            code = (error.extensions or {}).get("code")
+            message = error.message
+            if code is None:
+                code = (
+                    ErrorCode.QUERY_TOO_COMPLEX.value
+                    if message.endswith(_TOKEN_LIMIT)
+                    else ErrorCode.BAD_USER_INPUT.value
+                )
+            if self.production:
+                message = _SUGGESTION.sub("", message)
+            return _copy(error, message, {"code": code})
+        request_id = self._request_id()
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()) or "operation",
+            request_id,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return _copy(
+            error,
+            "Internal server error.",
+            {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+        )
+
+
+class ProductionErrorPolicy(ErrorPolicy):
+    """The error policy with suggestions removed."""
+
+    production = True

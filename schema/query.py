@@ -1,0 +1,64 @@
+"""The root query."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.base import Language as DomainLanguage
+from resolvers import bulletins as bulletin_resolvers
+from resolvers import customers as customer_resolvers
+from resolvers.nodes import load_node
+from schema.bulletins import Bulletin
+from schema.common import Node
+from schema.contracts import Contract
+from schema.customers import Customer, User, Viewer
+from schema.enums import Language
+from schema.invoices import Invoice
+from schema.locations import LocationOfUse
+
+
+@strawberry.type(description="Reads of the customer Online service.")
+class Query:
+    @strawberry.field(description="Any object by its global ID, under the same access rules as any path.")
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        ctx = info.context
+        type_name, row = await load_node(ctx, str(id))
+        if type_name == "User":
+            return User.from_row(row)
+        if type_name == "Customer":
+            access = await ctx.loaders.access_by_customer_id.load(row.id)
+            return Customer.from_row(row, access)
+        if type_name == "LocationOfUse":
+            return LocationOfUse.from_row(row)
+        if type_name == "Contract":
+            return Contract.from_row(row, today=ctx.today, cutover=ctx.rules.cutover_date)
+        if type_name == "Invoice":
+            return Invoice.from_row(row, today=ctx.today, rules=ctx.rules)
+        return None
+
+    @strawberry.field(description="The signed-in user and their customers; null when not signed in.")
+    async def viewer(self, info: strawberry.Info) -> Viewer | None:
+        ctx = info.context
+        user = await customer_resolvers.viewer_user(ctx)
+        if user is None:
+            return None
+        customers = await customer_resolvers.viewer_customers(ctx)
+        return Viewer(
+            user=User.from_row(user),
+            customers=[Customer.from_row(row, access) for row, access in customers],
+        )
+
+    @strawberry.field(description="A customer the viewer has access to; NOT_FOUND otherwise.")
+    async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
+        row, access = await customer_resolvers.customer_by_global_id(info.context, str(id))
+        return Customer.from_row(row, access)
+
+    @strawberry.field(
+        description="Bulletins for the signed-in user, newest first, in `language` "
+        "(default: the request's Accept-Language); null with UNAUTHENTICATED when not signed in."
+    )
+    async def bulletins(self, info: strawberry.Info, language: Language | None = None) -> list[Bulletin] | None:
+        shown = await bulletin_resolvers.bulletins_for_viewer(
+            info.context, None if language is None else DomainLanguage(language.value)
+        )
+        return [Bulletin.from_shown(b) for b in shown]
