@@ -28,13 +28,20 @@ def _serve(args: argparse.Namespace) -> int:
     settings.check_for_production()
     if args.workers > 1:
         uvicorn.run(
-            "app.http:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-            log_level="info", proxy_headers=True,
+            "app.http:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            proxy_headers=True,
         )
     else:
         from app.http import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+        uvicorn.run(
+            create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True
+        )
     return 0
 
 

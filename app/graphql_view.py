@@ -5,17 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from app.runtime import Runtime
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from domain.base import today_helsinki
 from resolvers.context import Context
 from resolvers.texts import language_from_header
+from schema.errors import client_error
+
+DEMO_USERS_NOTE = """
+<details id="demo-users" style="position:fixed;right:12px;bottom:12px;z-index:10;background:#fff;
+  border:1px solid #ccc;border-radius:6px;padding:6px 10px;font:13px sans-serif;max-width:28em">
+<summary>Demo users (development only)</summary>
+<p>Sign in with <code>mutation { login(input: {username: "maija", password: "maija-demo-password"})
+{ user { username } errors { message } } }</code>; the session cookie is kept.</p>
+<table>
+<tr><td><code>maija</code></td><td>owner: apartment and cottage, contracts, invoices</td></tr>
+<tr><td><code>matti</code></td><td>Maija's delegate: invoices and reporting read, messages</td></tr>
+<tr><td><code>liisa</code></td><td>owner of her own customer only</td></tr>
+<tr><td><code>kahvila</code></td><td>representative of Kahvila Kaffepaussi Oy</td></tr>
+<tr><td><code>isannoitsija</code></td><td>housing manager of three housing companies</td></tr>
+<tr><td><code>asiakaspalvelu</code></td><td>customer-service staff</td></tr>
+</table>
+<p>Each password is the username followed by <code>-demo-password</code>.</p>
+</details>
+"""
 
 
 class GraphQLView(GraphQL):
@@ -30,6 +51,9 @@ class GraphQLView(GraphQL):
             multipart_uploads_enabled=False,
         )
         self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self.graphql_ide_html.replace("<body>", "<body>" + DEMO_USERS_NOTE, 1))
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -63,3 +87,12 @@ class GraphQLView(GraphQL):
 
     async def get_root_value(self, request: Any) -> None:
         return None
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            production = self.runtime.settings.is_production
+            request_id = request.scope.get("state", {}).get("request_id", "")
+            result.errors = [
+                client_error(e, production=production, request_id=request_id) for e in result.errors
+            ]
+        return process_result(result)

@@ -67,7 +67,11 @@ class Guard:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *SECURITY_HEADERS, (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    *SECURITY_HEADERS,
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         with LATENCY.labels(metric_path).time():
@@ -79,13 +83,24 @@ class Guard:
                 try:
                     await self.app(scope, limited_receive, send_with_headers)
                 except _BodyTooLarge:
-                    await _plain(413, "The request body is larger than 1 MiB.")(scope, receive, send_with_headers)
+                    await _plain(413, "The request body is larger than 1 MiB.")(
+                        scope, receive, send_with_headers
+                    )
                 except Exception:
                     log.exception("unhandled error (request %s)", request_id)
                     if status_holder["status"] == 500:
                         await JSONResponse(
-                            {"errors": [{"message": "Internal server error.",
-                                         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}}]},
+                            {
+                                "errors": [
+                                    {
+                                        "message": "Internal server error.",
+                                        "extensions": {
+                                            "code": "INTERNAL_SERVER_ERROR",
+                                            "requestId": request_id,
+                                        },
+                                    }
+                                ]
+                            },
                             500,
                         )(scope, receive, send_with_headers)
         REQUESTS.labels(metric_path, str(status_holder["status"])).inc()
@@ -93,7 +108,8 @@ class Guard:
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> Response | None:
         content_type = headers.get("content-type", "").lower()
         if content_type.startswith("multipart/") and not (
-            headers.get("apollo-require-preflight", "").strip() or headers.get("x-apollo-operation-name", "").strip()
+            headers.get("apollo-require-preflight", "").strip()
+            or headers.get("x-apollo-operation-name", "").strip()
         ):
             return _plain(400, "Multipart requests need an Apollo-Require-Preflight header.")
         length = headers.get("content-length")
@@ -126,18 +142,28 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class GraphQLEndpoint:
+    """``/graphql`` as an ASGI app: POST always, GET only in development."""
+
+    def __init__(self, view: GraphQLView, *, production: bool) -> None:
+        self.view = view
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in {"GET", "POST"}:
+            await _plain(405, "Use POST (or GET in development).")(scope, receive, send)
+        elif self.production and scope["method"] == "GET":
+            await _plain(405, "Queries over GET are not allowed; use POST.")(scope, receive, send)
+        else:
+            await self.view(scope, receive, send)
+
+
 def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
     """The ASGI application around a started ``Runtime``."""
     graphql = GraphQLView(runtime)
     production = runtime.settings.is_production
 
-    async def graphql_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] not in {"GET", "POST"}:
-            await _plain(405, "Use POST (or GET in development).")(scope, receive, send)
-        elif production and scope["method"] == "GET":
-            await _plain(405, "Queries over GET are not allowed; use POST.")(scope, receive, send)
-        else:
-            await graphql(scope, receive, send)
+    graphql_endpoint = GraphQLEndpoint(graphql, production=production)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -66,6 +66,4 @@ async def principal_from_session(db: AsyncSession, token: str | None) -> Princip
 
 async def end_session(db: AsyncSession, session_id: int) -> None:
     """End one session (logout)."""
-    await db.execute(
-        update(UserSession).where(UserSession.id == session_id).values(revoked_at=utcnow())
-    )
+    await db.execute(update(UserSession).where(UserSession.id == session_id).values(revoked_at=utcnow()))

@@ -25,9 +25,7 @@ async def viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]
         accesses = await access_by_customer(db, ctx.principal, None)
         if not accesses:
             return []
-        rows = (
-            (await db.execute(select(Customer).where(Customer.id.in_(list(accesses))))).scalars().all()
-        )
+        rows = (await db.execute(select(Customer).where(Customer.id.in_(list(accesses))))).scalars().all()
     by_id = {row.id: row for row in rows}
     for access in accesses.values():
         ctx.loaders.access_by_customer_id.prime(access.customer_id, access)

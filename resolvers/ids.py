@@ -6,8 +6,18 @@ import base64
 import binascii
 
 NODE_TYPES = frozenset(
-    {"Customer", "LocationOfUse", "Contract", "Invoice", "User", "AccessGrant", "MessageThread",
-     "Message", "Attachment", "Bulletin"}
+    {
+        "Customer",
+        "LocationOfUse",
+        "Contract",
+        "Invoice",
+        "User",
+        "AccessGrant",
+        "MessageThread",
+        "Message",
+        "Attachment",
+        "Bulletin",
+    }
 )
 
 

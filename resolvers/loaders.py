@@ -62,9 +62,7 @@ class Loaders:
         )
         self.invoice_by_id = self._by_key(Invoice, Invoice.id, Invoice.issued_on >= cutover)
         self.lines_by_invoice_id = self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
-        self.payments_by_invoice_id = self._grouped(
-            Payment, Payment.invoice_id, Payment.paid_on, Payment.id
-        )
+        self.payments_by_invoice_id = self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
         self.page = _loader(self._load_pages)
         self.total_count = _loader(self._load_counts)
 
@@ -84,9 +82,7 @@ class Loaders:
 
         return _loader(batch)
 
-    def _grouped(
-        self, model: type[T], column: InstrumentedAttribute[Any], *order_by: Any
-    ) -> DataLoader:
+    def _grouped(self, model: type[T], column: InstrumentedAttribute[Any], *order_by: Any) -> DataLoader:
         async def batch(keys: list[Any]) -> list[list[T]]:
             async with self._sessions() as db:
                 rows = (

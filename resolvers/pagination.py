@@ -143,9 +143,7 @@ async def load_pages(
         model, sort, conditions = _list_spec(sample, today, cutover)
         if sample.after is not None:
             after_value, after_pk = date.fromisoformat(sample.after[0]), sample.after[1]
-            conditions.append(
-                or_(sort < after_value, and_(sort == after_value, model.id < after_pk))
-            )
+            conditions.append(or_(sort < after_value, and_(sort == after_value, model.id < after_pk)))
         customer_ids = sorted({k.customer_id for k in group})
         rn = (
             func.row_number()
@@ -155,12 +153,16 @@ async def load_pages(
         inner = select(model, rn).where(model.customer_id.in_(customer_ids), *conditions).subquery()
         row_alias = aliased(model, inner)
         rows = (
-            await db.execute(
-                select(row_alias)
-                .where(inner.c.rn <= sample.first + 1)
-                .order_by(inner.c.customer_id, inner.c.rn)
+            (
+                await db.execute(
+                    select(row_alias)
+                    .where(inner.c.rn <= sample.first + 1)
+                    .order_by(inner.c.customer_id, inner.c.rn)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         per_customer: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             per_customer[row.customer_id].append(row)
@@ -169,9 +171,7 @@ async def load_pages(
     return [found[k] for k in keys]
 
 
-async def count_rows(
-    db: AsyncSession, keys: list[PageKey], *, today: date, cutover: date
-) -> list[int]:
+async def count_rows(db: AsyncSession, keys: list[PageKey], *, today: date, cutover: date) -> list[int]:
     """``totalCount`` of each key's list (filters apply, the cursor does not)."""
     groups: dict[tuple[Any, ...], list[PageKey]] = defaultdict(list)
     for key in keys:
@@ -185,7 +185,7 @@ async def count_rows(
             .where(model.customer_id.in_(customer_ids), *conditions)
             .group_by(model.customer_id)
         )
-        by_customer = dict(result.tuples().all())
+        by_customer = {customer_id: count for customer_id, count in result.all()}
         for k in group:
             counts[k] = by_customer.get(k.customer_id, 0)
     return [counts[k] for k in keys]

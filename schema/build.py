@@ -30,8 +30,19 @@ from schema.query import Query
 
 #: Every object type with fields; the access guards are installed on these.
 OBJECT_TYPES: tuple[type, ...] = (
-    Query, AuthMutations, Viewer, User, Customer, LocationOfUse, Contract, ContractConnection,
-    ContractEdge, Invoice, InvoiceConnection, InvoiceEdge, Bulletin,
+    Query,
+    AuthMutations,
+    Viewer,
+    User,
+    Customer,
+    LocationOfUse,
+    Contract,
+    ContractConnection,
+    ContractEdge,
+    Invoice,
+    InvoiceConnection,
+    InvoiceEdge,
+    Bulletin,
 )
 
 

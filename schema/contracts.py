@@ -31,7 +31,9 @@ class PriceComponent:
     unit: PriceUnit = strawberry.field(description="EUR per month or cents per kWh.")
     vat_included: bool = strawberry.field(description="Whether VAT is included in the amount.")
     valid_from: date = strawberry.field(description="First day this price applies.")
-    valid_until: date | None = strawberry.field(description="Last day this price applies; null = until further notice.")
+    valid_until: date | None = strawberry.field(
+        description="Last day this price applies; null = until further notice."
+    )
 
 
 @strawberry.type(description="How the contract is invoiced.")
@@ -44,7 +46,9 @@ class InvoicingDetails:
 @strawberry.type(description="An electricity contract for one location of use.")
 class Contract(Node):
     contract_number: str = strawberry.field(description="Contract number.")
-    status: ContractStatus = strawberry.field(description="Upcoming, active or ended, as of today in Finland.")
+    status: ContractStatus = strawberry.field(
+        description="Upcoming, active or ended, as of today in Finland."
+    )
     signed_on: date = strawberry.field(description="Date the contract was signed.")
     valid_from: date = strawberry.field(description="First day of validity.")
     valid_until: date | None = strawberry.field(description="Last day of validity; null = open-ended.")
@@ -110,7 +114,9 @@ class Contract(Node):
             delivery_method=r.delivery_method,
             billing_interval_months=r.billing_interval_months,
             billing_address=Address(
-                street=r.billing_street, postal_code=r.billing_postal_code, city=r.billing_city,
+                street=r.billing_street,
+                postal_code=r.billing_postal_code,
+                city=r.billing_city,
                 country=r.billing_country,
             ),
         )

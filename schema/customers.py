@@ -15,7 +15,15 @@ from resolvers.ids import to_global_id
 from schema.common import Node
 from schema.contracts import ContractConnection
 from schema.directives import requires_access
-from schema.enums import AccessLevel, ContractStatus, CustomerKind, InvoiceStatus, Relationship, Section, UserRole
+from schema.enums import (
+    AccessLevel,
+    ContractStatus,
+    CustomerKind,
+    InvoiceStatus,
+    Relationship,
+    Section,
+    UserRole,
+)
 from schema.invoices import InvoiceConnection
 from schema.locations import LocationOfUse
 
@@ -107,8 +115,14 @@ class Customer(Node):
     ) -> InvoiceConnection | None:
         ctx = info.context
         page = await load_page(
-            ctx, "invoices", self.customer_id, statuses=status, first=first, after=after,
-            issued_from=issued_from, issued_to=issued_to,
+            ctx,
+            "invoices",
+            self.customer_id,
+            statuses=status,
+            first=first,
+            after=after,
+            issued_from=issued_from,
+            issued_to=issued_to,
         )
         return InvoiceConnection.from_page(page, today=ctx.today, rules=ctx.rules)
 

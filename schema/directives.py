@@ -83,7 +83,9 @@ def install_access_guards(types: Iterable[type]) -> int:
         if any(isinstance(e, RequiresAccessExtension) for e in field.extensions):
             continue
         field.extensions.append(
-            RequiresAccessExtension(base.Section(directive.section.value), base.AccessLevel(directive.level.value))
+            RequiresAccessExtension(
+                base.Section(directive.section.value), base.AccessLevel(directive.level.value)
+            )
         )
         count += 1
     return count

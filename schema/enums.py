@@ -6,8 +6,12 @@ import strawberry
 
 from domain import base, contracts, customers, invoices, users
 
-Section = strawberry.enum(base.Section, description="A section of the service; access is granted per section.")
-AccessLevel = strawberry.enum(base.AccessLevel, description="`READ` sees a section; `READ_WRITE` also changes it.")
+Section = strawberry.enum(
+    base.Section, description="A section of the service; access is granted per section."
+)
+AccessLevel = strawberry.enum(
+    base.AccessLevel, description="`READ` sees a section; `READ_WRITE` also changes it."
+)
 Relationship = strawberry.enum(base.Relationship, description="The viewer's relationship to a customer.")
 Resolution = strawberry.enum(base.Resolution, description="Time resolution of metering and of series.")
 DetailLevel = strawberry.enum(

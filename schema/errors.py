@@ -22,7 +22,7 @@ from resolvers.errors import CodedError, ErrorCode
 log = logging.getLogger("energy_portal.graphql")
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?", re.DOTALL)
-_TOKEN_LIMIT = "tokens. Parsing aborted."
+_TOKEN_LIMIT = "tokens. Parsing aborted."  # noqa: S105 (not a password)
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -41,50 +41,53 @@ def _never_mask(_: GraphQLError) -> bool:
     return False
 
 
+def client_error(error: GraphQLError, *, production: bool, request_id: str) -> GraphQLError:
+    """The form of ``error`` that a client may see (see the module docstring)."""
+    original = error.original_error
+    if isinstance(original, CodedError):
+        return _copy(error, original.message, {"code": original.code.value})
+    if original is None or isinstance(original, GraphQLError):
+        code = (error.extensions or {}).get("code")
+        message = error.message
+        if code is None:
+            code = (
+                ErrorCode.QUERY_TOO_COMPLEX.value
+                if message.endswith(_TOKEN_LIMIT)
+                else ErrorCode.BAD_USER_INPUT.value
+            )
+        if production:
+            message = _SUGGESTION.sub("", message)
+        return _copy(error, message, {**(error.extensions or {}), "code": code})
+    log.error(
+        "unexpected error in %s (request %s)",
+        ".".join(str(p) for p in error.path or ()) or "operation",
+        request_id,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return _copy(
+        error,
+        "Internal server error.",
+        {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    )
+
+
 class ErrorPolicy(MaskErrors):
-    """MaskErrors with the rule of this API (see the module docstring)."""
+    """MaskErrors with the rule of this API, for every execution of the schema.
+
+    Errors that strawberry raises from its own extensions (the parser cache, the token
+    limit) leave the operation before this extension sees them; the HTTP view applies
+    ``client_error`` to every result as well, so no error reaches a client unprocessed.
+    """
 
     production = False
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_never_mask)
 
-    def _request_id(self) -> str:
-        context = getattr(self.execution_context, "context", None)
-        return getattr(context, "request_id", "") or ""
-
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self.shown(error) for error in errors]
-
-    def shown(self, error: GraphQLError) -> GraphQLError:
-        """The form of ``error`` that the client may see."""
-        original = error.original_error
-        if isinstance(original, CodedError):
-            return _copy(error, original.message, {"code": original.code.value})
-        if original is None or isinstance(original, GraphQLError):
-            code = (error.extensions or {}).get("code")
-            message = error.message
-            if code is None:
-                code = (
-                    ErrorCode.QUERY_TOO_COMPLEX.value
-                    if message.endswith(_TOKEN_LIMIT)
-                    else ErrorCode.BAD_USER_INPUT.value
-                )
-            if self.production:
-                message = _SUGGESTION.sub("", message)
-            return _copy(error, message, {"code": code})
-        request_id = self._request_id()
-        log.error(
-            "unexpected error in %s (request %s)",
-            ".".join(str(p) for p in error.path or ()) or "operation",
-            request_id,
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        return _copy(
-            error,
-            "Internal server error.",
-            {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
-        )
+        context = getattr(self.execution_context, "context", None)
+        request_id = getattr(context, "request_id", "") or ""
+        return [client_error(e, production=self.production, request_id=request_id) for e in errors]
 
 
 class ProductionErrorPolicy(ErrorPolicy):

@@ -27,7 +27,9 @@ class InvoiceLine:
     quantity: Decimal | None = strawberry.field(description="Quantity, e.g. kWh or months.")
     unit: str | None = strawberry.field(description="Unit of the quantity.")
     unit_price: Money | None = strawberry.field(description="Price per unit without VAT.")
-    vat_rate: Decimal = strawberry.field(description="VAT rate in percent in force for the consumption period.")
+    vat_rate: Decimal = strawberry.field(
+        description="VAT rate in percent in force for the consumption period."
+    )
     amount_excl_vat: Money = strawberry.field(description="Line amount without VAT.")
     amount_incl_vat: Money = strawberry.field(description="Line amount with VAT.")
 

@@ -109,12 +109,8 @@ def check_document(context: ValidationContext, document: DocumentNode, limits: L
     if counter.aliases > limits.max_aliases:
         context.report_error(too_complex(f"The query uses more than {limits.max_aliases} aliases."))
     if counter.directives > limits.max_directives:
-        context.report_error(
-            too_complex(f"The query uses more than {limits.max_directives} directives.")
-        )
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+        context.report_error(too_complex(f"The query uses more than {limits.max_directives} directives."))
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             depth = _depth(definition.selection_set, fragments, frozenset(), limits.max_depth)

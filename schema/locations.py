@@ -44,7 +44,9 @@ class LocationOfUse(Node):
         return cls(
             id=strawberry.ID(to_global_id("LocationOfUse", row.id or 0)),
             metering_point_id=row.metering_point_id,
-            address=Address(street=row.street, postal_code=row.postal_code, city=row.city, country=row.country),
+            address=Address(
+                street=row.street, postal_code=row.postal_code, city=row.city, country=row.country
+            ),
             metering_resolution=row.metering_resolution,
             row=row,
             customer_id=row.customer_id,

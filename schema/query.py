@@ -57,7 +57,9 @@ class Query:
         description="Bulletins for the signed-in user, newest first, in `language` "
         "(default: the request's Accept-Language); null with UNAUTHENTICATED when not signed in."
     )
-    async def bulletins(self, info: strawberry.Info, language: Language | None = None) -> list[Bulletin] | None:
+    async def bulletins(
+        self, info: strawberry.Info, language: Language | None = None
+    ) -> list[Bulletin] | None:
         shown = await bulletin_resolvers.bulletins_for_viewer(
             info.context, None if language is None else DomainLanguage(language.value)
         )

@@ -8,11 +8,10 @@ Create Date: 2026-11-22 11:47:52.923937
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel
 from alembic import op
 
-import domain.base  # noqa: F401
-
+import domain.base
 
 revision: str = "0001_initial"
 down_revision: str | None = None

@@ -1,0 +1,63 @@
+"""A list costs the same number of SQL statements whatever its length (dataloaders)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import count_statements, gql, login, operation
+
+CONTRACTS = operation("Contracts").replace("confirmation { filename contentType url }", "")
+INVOICES = operation("Invoices")
+HOME = operation("Home")
+
+
+async def _statements(client, runtime, query: str, variables: dict) -> int:
+    with count_statements(runtime) as statements:
+        result = await gql(client, query, variables)
+    assert result.errors == [], result.errors
+    return len(statements)
+
+
+async def _customer_id(client) -> str:
+    result = await gql(client, "{ viewer { customers { id } } }")
+    return result.data["viewer"]["customers"][0]["id"]
+
+
+async def test_invoices_statements_do_not_grow_with_rows(client, runtime) -> None:
+    await login(client, "maija")
+    customer_id = await _customer_id(client)
+    few = await _statements(client, runtime, INVOICES, {"customerId": customer_id, "first": 2})
+    many = await _statements(client, runtime, INVOICES, {"customerId": customer_id, "first": 60})
+    assert few == many
+    assert many <= 8
+
+
+async def test_contracts_statements_do_not_grow_with_rows(client, runtime) -> None:
+    await login(client, "maija")
+    customer_id = await _customer_id(client)
+    one = await _statements(client, runtime, CONTRACTS, {"customerId": customer_id, "first": 1})
+    all_ = await _statements(client, runtime, CONTRACTS, {"customerId": customer_id, "first": 50})
+    assert one == all_
+    assert all_ <= 10
+
+
+async def test_home_statements_do_not_grow_with_customers(client, runtime) -> None:
+    await login(client, "maija")
+    one_customer = await _statements(client, runtime, HOME, {})
+    await gql(client, "mutation { logout { errors { code } } }")
+    await login(client, "isannoitsija")
+    three_customers = await _statements(client, runtime, HOME, {})
+    assert one_customer == three_customers
+
+
+async def test_concurrent_requests_and_batches_do_not_share_a_session(client, runtime) -> None:
+    """Many requests at once, each with several loaders batching concurrently, all succeed."""
+    await login(client, "maija")
+    customer_id = await _customer_id(client)
+    expected = await gql(client, INVOICES, {"customerId": customer_id, "first": 30})
+    results = await asyncio.gather(
+        *[gql(client, INVOICES, {"customerId": customer_id, "first": 30}) for _ in range(12)],
+        *[gql(client, CONTRACTS, {"customerId": customer_id}) for _ in range(6)],
+    )
+    assert all(r.errors == [] for r in results)
+    assert all(r.data == expected.data for r in results[:12])
