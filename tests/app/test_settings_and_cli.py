@@ -13,6 +13,8 @@ from tests.conftest import ROOT
 
 def test_defaults(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
+    for name in ("ENERGY_PORTAL_DATABASE_URL", "ENERGY_PORTAL_DATA_DIR", "ENERGY_PORTAL_MODE"):
+        monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=None)
     assert settings.mode.value == "development"
     assert (
