@@ -27,6 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     settings.check_for_production()
     if args.workers > 1:
+        # Migrate (and seed) once here, so that the workers do not race to do it.
+        asyncio.run(_prepare(settings))
         uvicorn.run(
             "app.http:create_app",
             factory=True,
@@ -43,6 +45,13 @@ def _serve(args: argparse.Namespace) -> int:
             create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True
         )
     return 0
+
+
+async def _prepare(settings: Settings) -> None:
+    from app.runtime import Runtime
+
+    runtime = await Runtime.start(settings)
+    await runtime.close()
 
 
 async def _migrate() -> None:

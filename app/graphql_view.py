@@ -83,6 +83,8 @@ class GraphQLView(GraphQL):
             request=request,
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
+            limiter=runtime.limiter,
+            client_address=request.client.host if request.client else "",
         )
 
     async def get_root_value(self, request: Any) -> None:

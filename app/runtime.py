@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db import create_engine, session_factory
 from app.migrate import upgrade_to_head
 from app.settings import Settings, SettingsError
+from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
 from domain.base import today_helsinki
 from domain.files import FilesystemStore
 from domain.users import User
@@ -38,6 +39,7 @@ class Runtime:
     files: FilesystemStore
     rules: Rules
     signing_key: str
+    limiter: RateLimiter
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True, seed: bool | None = None) -> Runtime:
@@ -60,8 +62,14 @@ class Runtime:
                 payee_name=settings.payee_name,
                 payee_iban=settings.payee_iban,
                 payee_bic=settings.payee_bic,
+                public_origin=settings.public_origin,
+                signing_key=settings.signing_key(),
+                access_token_minutes=settings.access_token_minutes,
+                refresh_token_days=settings.refresh_token_days,
+                session_idle_minutes=settings.session_idle_minutes,
             ),
             signing_key=settings.signing_key(),
+            limiter=_limiter(settings, session_factory(engine)),
         )
         try:
             if migrate:
@@ -110,3 +118,15 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        redis = getattr(self.limiter, "redis", None)
+        if redis is not None:
+            await redis.aclose()
+
+
+def _limiter(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> RateLimiter:
+    """Redis-backed limits when Redis is configured (shared by all processes), else the database."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        return RedisRateLimiter(Redis.from_url(settings.redis_url))
+    return DatabaseRateLimiter(sessions)

@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     payee_iban: str = Field("FI8915723500012345", description="Recipient account on invoices.")
     payee_bic: str = Field("NDEAFIHH", description="Recipient bank on invoices.")
     public_origin: str = Field("http://127.0.0.1:8000", description="The server's own origin.")
+    client_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins that `returnTo` may point at (besides the server's own origin).",
+    )
+    oidc_issuer_url: str | None = Field(
+        None, description="Strong identification broker (OpenID Connect issuer); default the dev IdP."
+    )
+    oidc_client_id: str = Field("energy-portal", description="Client ID at the identification broker.")
+    oidc_client_secret: SecretStr | None = Field(None, description="Client secret at the broker.")
+    access_token_minutes: int = Field(15, description="Lifetime of a mobile access token.")
+    refresh_token_days: int = Field(30, description="Lifetime of a mobile refresh token.")
+    session_idle_minutes: int = Field(60, description="A web session ends after this long unused.")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for outgoing email; unset keeps mail in the outbox."
+    )
+    smtp_port: int = Field(587, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP user.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("Energia Oy <no-reply@example.fi>", description="Sender of outgoing email.")
 
     @property
     def is_production(self) -> bool:

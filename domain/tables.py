@@ -2,11 +2,12 @@
 
 from sqlmodel import SQLModel
 
-from domain import bulletins, consumption, contact, contracts, customers, invoices, messages, users
+from domain import accounts, bulletins, consumption, contact, contracts, customers, invoices, messages, users
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "accounts",
     "bulletins",
     "consumption",
     "contact",

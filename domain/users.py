@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from domain.base import StrEnum, UTCDateTime, enum_field, utcnow
+from domain.base import Language, StrEnum, UTCDateTime, enum_field, utcnow
 
 
 class UserRole(StrEnum):
@@ -33,6 +33,8 @@ class User(SQLModel, table=True):
     role: UserRole = enum_field(UserRole, UserRole.CUSTOMER)
     #: Personal identity code of the verified strong identity, when linked.
     strong_identity: str | None = Field(default=None, max_length=16, unique=True)
+    #: Language of the emails the user gets.
+    language: Language = enum_field(Language, Language.FI)
     #: Created by the demo data generator; production refuses to start with these.
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -48,6 +50,8 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+    #: Last request seen with this session (idle timeout).
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.principal import Principal
+from auth.ratelimit import RateLimiter
 from domain.base import Language
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
@@ -26,6 +27,11 @@ class Rules:
     payee_name: str
     payee_iban: str
     payee_bic: str
+    public_origin: str = "http://127.0.0.1:8000"
+    signing_key: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    session_idle_minutes: int = 60
 
 
 @dataclass
@@ -40,6 +46,10 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = ""
+    #: Rate limiter shared by the process (database or Redis backed).
+    limiter: RateLimiter | None = None
+    #: Client address as seen by the server (for per-address rate limits).
+    client_address: str = ""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -23,10 +23,14 @@ TEXTS: dict[str, dict[Language, str]] = {
 }
 
 
-def text(key: str, language: Language) -> str:
-    """The message ``key`` in ``language`` (Finnish when no translation exists)."""
-    variants = TEXTS[key]
+def pick(variants: dict[Language, str], language: Language) -> str:
+    """``variants`` in ``language``, Finnish when no translation exists."""
     return variants.get(language) or variants[Language.FI]
+
+
+def text(key: str, language: Language) -> str:
+    """The shared message ``key`` in ``language`` (Finnish when no translation exists)."""
+    return pick(TEXTS[key], language)
 
 
 def language_from_header(header: str | None) -> Language:

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
 from schema.bulletins import Bulletin
 from schema.contracts import Contract, ContractConnection, ContractEdge
@@ -27,6 +28,8 @@ from schema.invoices import Invoice, InvoiceConnection, InvoiceEdge
 from schema.limits import DEFAULT_LIMITS, Limits, limits_rule
 from schema.locations import LocationOfUse
 from schema.query import Query
+from schema.registration import RegistrationMutations
+from schema.tokens import TokenMutations
 
 #: Every object type with fields; the access guards are installed on these.
 OBJECT_TYPES: tuple[type, ...] = (
@@ -47,7 +50,7 @@ OBJECT_TYPES: tuple[type, ...] = (
 
 
 @strawberry.type(description="Changes to the customer Online service.")
-class Mutation(AuthMutations):
+class Mutation(AuthMutations, AccountMutations, TokenMutations, RegistrationMutations):
     pass
 
 

@@ -22,7 +22,7 @@ from resolvers.errors import CodedError, ErrorCode
 log = logging.getLogger("energy_portal.graphql")
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?", re.DOTALL)
-_TOKEN_LIMIT = "tokens. Parsing aborted."  # noqa: S105 (not a password)
+_TOKEN_LIMIT = "tokens. Parsing aborted."
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
