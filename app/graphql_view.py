@@ -14,6 +14,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from app.runtime import Runtime
+from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from domain.base import today_helsinki
 from resolvers.context import Context
@@ -70,10 +71,14 @@ class GraphQLView(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def principal_for(self, request: Request) -> Principal | None:
+        """Who the request acts as: the one rule for /graphql and plain HTTP routes (/files)."""
+        async with self.runtime.sessions() as db:
+            return await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         runtime = self.runtime
-        async with runtime.sessions() as db:
-            principal = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+        principal = await self.principal_for(request)  # type: ignore[arg-type]
         return Context(
             sessions=runtime.sessions,
             rules=runtime.rules,

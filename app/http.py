@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.files_routes import files_endpoint
 from app.graphql_view import GraphQLView
 from app.runtime import Runtime
 from app.settings import Settings
@@ -186,6 +187,7 @@ def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/files/{token}", files_endpoint(runtime, graphql.principal_for)),
         ],
         lifespan=lifespan,
     )

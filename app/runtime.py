@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from app.db import create_engine, session_factory
 from app.migrate import upgrade_to_head
 from app.settings import Settings, SettingsError
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
+from auth.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore, bind_session_store
 from domain.base import today_helsinki
 from domain.files import FilesystemStore
 from domain.users import User
@@ -47,6 +49,7 @@ class Runtime:
         settings.check_for_production()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
+        redis = _redis(settings)
         runtime = cls(
             settings=settings,
             engine=engine,
@@ -62,6 +65,7 @@ class Runtime:
                 payee_name=settings.payee_name,
                 payee_iban=settings.payee_iban,
                 payee_bic=settings.payee_bic,
+                payee_business_id=settings.payee_business_id,
                 public_origin=settings.public_origin,
                 signing_key=settings.signing_key(),
                 access_token_minutes=settings.access_token_minutes,
@@ -69,8 +73,9 @@ class Runtime:
                 session_idle_minutes=settings.session_idle_minutes,
             ),
             signing_key=settings.signing_key(),
-            limiter=_limiter(settings, session_factory(engine)),
+            limiter=_limiter(session_factory(engine), redis),
         )
+        bind_session_store(runtime.sessions, _session_store(settings, redis))
         try:
             if migrate:
                 await upgrade_to_head(engine)
@@ -123,10 +128,25 @@ class Runtime:
             await redis.aclose()
 
 
-def _limiter(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> RateLimiter:
-    """Redis-backed limits when Redis is configured (shared by all processes), else the database."""
-    if settings.redis_url:
-        from redis.asyncio import Redis
+def _redis(settings: Settings) -> Any:
+    """One Redis client for the process when Redis is configured (closed with the limiter)."""
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
 
-        return RedisRateLimiter(Redis.from_url(settings.redis_url))
+    return Redis.from_url(settings.redis_url)
+
+
+def _limiter(sessions: async_sessionmaker[AsyncSession], redis: Any) -> RateLimiter:
+    """Redis-backed limits when Redis is configured (shared by all processes), else the database."""
+    if redis is not None:
+        return RedisRateLimiter(redis)
     return DatabaseRateLimiter(sessions)
+
+
+def _session_store(settings: Settings, redis: Any) -> SessionStore:
+    """Web sessions in Redis when configured (shared by all processes), else the database."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    if redis is not None:
+        return RedisSessionStore(redis, idle=idle)
+    return DatabaseSessionStore(idle=idle)

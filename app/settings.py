@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     payee_name: str = Field("Energia Oy", description="Recipient name on invoices.")
     payee_iban: str = Field("FI8915723500012345", description="Recipient account on invoices.")
     payee_bic: str = Field("NDEAFIHH", description="Recipient bank on invoices.")
+    payee_business_id: str = Field("2841675-3", description="The retailer's business ID on documents.")
     public_origin: str = Field("http://127.0.0.1:8000", description="The server's own origin.")
     client_origins: list[str] = Field(
         default_factory=list,

@@ -27,6 +27,7 @@ class Rules:
     payee_name: str
     payee_iban: str
     payee_bic: str
+    payee_business_id: str = "2841675-3"
     public_origin: str = "http://127.0.0.1:8000"
     signing_key: str = ""
     access_token_minutes: int = 15

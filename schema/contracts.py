@@ -11,8 +11,10 @@ from domain import contracts as domain
 from domain.customers import CustomerKind
 from domain.payments import VAT_PERIODS
 from resolvers.connections import Page, total_count
+from resolvers.documents import contract_confirmation_link
 from resolvers.ids import to_global_id
 from schema.common import Address, Node
+from schema.documents import Document
 from schema.enums import ContractStatus, DetailLevel, InvoiceDelivery, PriceKind, PriceUnit, ProductKind
 from schema.locations import LocationOfUse
 from schema.pages import PageInfo
@@ -104,6 +106,12 @@ class Contract(Node):
             )
             for p in shown
         ]
+
+    @strawberry.field(description="The contract confirmation as a PDF; null when BASIC.")
+    def confirmation(self, info: strawberry.Info) -> Document | None:
+        if not self.view.shows_confirmation:
+            return None
+        return Document.from_link(contract_confirmation_link(info.context, self.row))
 
     @strawberry.field(description="Invoicing details; null when BASIC.")
     def invoicing(self) -> InvoicingDetails | None:

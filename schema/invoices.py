@@ -13,10 +13,12 @@ from domain import invoices as domain
 from domain.payments import format_reference, virtual_barcode
 from resolvers.connections import Page, total_count
 from resolvers.context import Rules
+from resolvers.documents import invoice_document_link
 from resolvers.ids import to_global_id
 from schema.common import Money, Node
 from schema.contracts import Contract
 from schema.directives import requires_access
+from schema.documents import Document
 from schema.enums import DetailLevel, InvoiceStatus
 from schema.pages import PageInfo
 
@@ -121,6 +123,10 @@ class Invoice(Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(description="The invoice as a PDF, rendered from its data.")
+    def document(self, info: strawberry.Info) -> Document:
+        return Document.from_link(invoice_document_link(info.context, self.row))
 
     @strawberry.field(description="Payments received, oldest first.")
     async def payments(self, info: strawberry.Info) -> list[Payment]:

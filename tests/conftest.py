@@ -53,7 +53,9 @@ async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     tmp = tmp_path_factory.mktemp("energy-portal")
     url = database_url(tmp)
     await reset_database(url)
-    settings = Settings(mode="development", data_dir=tmp, database_url=url, seed_demo_data=True)
+    settings = Settings(
+        mode="development", data_dir=tmp, database_url=url, seed_demo_data=True, public_origin="http://testserver"
+    )
     rt = await Runtime.start(settings)
     yield rt
     await rt.close()

@@ -6,7 +6,7 @@ import asyncio
 
 from tests.conftest import count_statements, gql, login, operation
 
-CONTRACTS = operation("Contracts").replace("confirmation { filename contentType url }", "")
+CONTRACTS = operation("Contracts")
 INVOICES = operation("Invoices")
 HOME = operation("Home")
 
