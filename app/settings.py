@@ -7,7 +7,7 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,6 +66,25 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(None, description="SMTP user.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Energia Oy <no-reply@example.fi>", description="Sender of outgoing email.")
+
+    @field_validator("payee_iban")
+    @classmethod
+    def _valid_iban(cls, value: str) -> str:
+        from stdnum import iban
+
+        compact = iban.compact(value)
+        if not compact.startswith("FI") or not iban.is_valid(compact):
+            raise ValueError("payee_iban must be a valid Finnish IBAN")
+        return compact
+
+    @field_validator("payee_bic")
+    @classmethod
+    def _valid_bic(cls, value: str) -> str:
+        from stdnum import bic
+
+        if not bic.is_valid(value):
+            raise ValueError("payee_bic must be a valid BIC")
+        return bic.compact(value)
 
     @property
     def is_production(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.payments import parse_virtual_barcode
+from domain.payments import is_valid_national_reference, parse_virtual_barcode, vat_rate_on
 from resolvers.ids import from_global_id, to_global_id
 from tests.conftest import gql, login, operation
 
@@ -170,36 +170,69 @@ async def test_first_is_capped_and_bad_paging_input_is_coded(client) -> None:
     assert result.codes() == ["BAD_USER_INPUT"]
 
 
-async def test_invoice_detail_payment_details(client, runtime) -> None:
+async def test_every_invoice_detail_of_maija_adds_up_and_pays(client, runtime) -> None:
     await login(client, "maija")
     customer = await own_customer(client, "maija")
     result = await gql(client, INVOICES, {"customerId": customer["id"], "first": 100})
     nodes = [e["node"] for e in result.data["customer"]["invoices"]["edges"]]
+    after = result.data["customer"]["invoices"]["pageInfo"]["endCursor"]
+    more = await gql(client, INVOICES, {"customerId": customer["id"], "first": 100, "after": after})
+    nodes += [e["node"] for e in more.data["customer"]["invoices"]["edges"]]
+    assert len(nodes) == result.data["customer"]["invoices"]["totalCount"]
     detail_query = operation("InvoiceDetail")
-    checked = 0
-    for node in nodes[:40]:
+    rates_seen = set()
+    for node in nodes:
         detail = await gql(client, detail_query, {"invoiceId": node["id"]})
         assert detail.errors == []
         invoice = detail.data["node"]
         payment = invoice["payment"]
+        reference = payment["referenceNumber"].replace(" ", "")
+        assert is_valid_national_reference(reference)
         decoded = parse_virtual_barcode(payment["virtualBarcode"])
+        assert decoded["version"] == 4
         assert decoded["iban"] == runtime.settings.payee_iban
         assert decoded["amount"] == Decimal(payment["amountDue"]["amount"])
-        assert decoded["reference"] == payment["referenceNumber"].replace(" ", "")
+        assert decoded["reference"] == reference
         assert decoded["due_on"] == date.fromisoformat(invoice["dueOn"])
+        total = Decimal(invoice["total"]["amount"])
         if invoice["detailLevel"] == "FULL":
             lines = invoice["lines"]
             assert lines
-            assert sum(Decimal(line["amountInclVat"]["amount"]) for line in lines) == Decimal(
-                invoice["total"]["amount"]
+            assert sum(Decimal(line["amountInclVat"]["amount"]) for line in lines) == total
+            vat = sum(
+                Decimal(line["amountInclVat"]["amount"]) - Decimal(line["amountExclVat"]["amount"])
+                for line in lines
             )
+            assert vat == Decimal(invoice["vatAmount"]["amount"])
+            expected_rate = vat_rate_on(date.fromisoformat(invoice["periodStart"]))
+            for line in lines:
+                assert Decimal(line["vatRate"]) == expected_rate
+                rates_seen.add(Decimal(line["vatRate"]))
         else:
+            assert invoice["issuedOn"] < "2020-04-01"
             assert invoice["lines"] is None
         paid = sum(Decimal(p["amount"]["amount"]) for p in invoice["payments"])
         if invoice["status"] == "PAID":
-            assert paid >= Decimal(invoice["total"]["amount"])
-        checked += 1
-    assert checked
+            assert paid >= total
+            assert payment["amountDue"]["amount"] == "0.00"
+        elif invoice["status"] == "CREDITED":
+            assert invoice["payments"] == []
+        else:
+            assert Decimal(payment["amountDue"]["amount"]) == total - paid
+    assert rates_seen == {Decimal("24"), Decimal("10"), Decimal("25.5")}
+
+
+async def test_organisation_invoices_carry_rf_references(client, runtime) -> None:
+    await login(client, "kahvila")
+    customer = await own_customer(client, "kahvila")
+    result = await gql(client, INVOICES, {"customerId": customer["id"], "first": 3})
+    for edge in result.data["customer"]["invoices"]["edges"]:
+        detail = await gql(client, operation("InvoiceDetail"), {"invoiceId": edge["node"]["id"]})
+        payment = detail.data["node"]["payment"]
+        assert payment["referenceNumber"].startswith("RF")
+        decoded = parse_virtual_barcode(payment["virtualBarcode"])
+        assert decoded["version"] == 5
+        assert decoded["reference"] == payment["referenceNumber"].replace(" ", "")
 
 
 async def test_home_for_the_mobile_app(client) -> None:
