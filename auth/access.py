@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.principal import Principal
 from domain.base import AccessLevel, Relationship, Section
 from domain.customers import AccessGrant, CustomerOwner, GrantKind, GrantStatus
+from domain.users import User
 
 _RANK = {AccessLevel.READ: 1, AccessLevel.READ_WRITE: 2}
 
@@ -28,6 +29,8 @@ class CustomerAccess:
     customer_id: int
     relationship: Relationship
     levels: Mapping[Section, AccessLevel] = field(default_factory=dict)
+    #: Some of this access comes from a grant still marked PENDING (to the user's verified email).
+    from_pending_grant: bool = False
 
     def allows(self, section: Section, level: AccessLevel) -> bool:
         """Whether ``level`` on ``section`` is within this access."""
@@ -66,8 +69,23 @@ async def access_by_customer(
     if ids == []:
         return {}
     owned_q = select(CustomerOwner.customer_id).where(CustomerOwner.user_id == principal.user_id)
-    grants_q = select(AccessGrant.customer_id, AccessGrant.kind, AccessGrant.permissions).where(
-        AccessGrant.grantee_user_id == principal.user_id, AccessGrant.status == GrantStatus.ACTIVE
+    # A pending grant to the user's verified email address counts at once (it is marked
+    # ACTIVE by ``activate_pending_grants``); an unverified address gets nothing.
+    verified_email = (
+        select(func.lower(User.email))
+        .where(User.id == principal.user_id, User.email_verified.is_(True))
+        .scalar_subquery()
+    )
+    grants_q = select(
+        AccessGrant.customer_id, AccessGrant.kind, AccessGrant.permissions, AccessGrant.status
+    ).where(
+        or_(
+            and_(AccessGrant.grantee_user_id == principal.user_id, AccessGrant.status == GrantStatus.ACTIVE),
+            and_(
+                AccessGrant.status == GrantStatus.PENDING,
+                func.lower(AccessGrant.grantee_email) == verified_email,
+            ),
+        )
     )
     if ids is not None:
         owned_q = owned_q.where(CustomerOwner.customer_id.in_(ids))
@@ -75,16 +93,19 @@ async def access_by_customer(
     owned = set((await db.execute(owned_q)).scalars())
     result = {cid: CustomerAccess(cid, Relationship.OWNER, _OWNER_LEVELS) for cid in owned}
     merged: dict[int, tuple[Relationship, dict[Section, AccessLevel]]] = {}
-    for customer_id, kind, permissions in await db.execute(grants_q):
+    pending: set[int] = set()
+    for customer_id, kind, permissions, status in await db.execute(grants_q):
         if customer_id in owned:
             continue
         rel, levels = merged.setdefault(customer_id, (Relationship.DELEGATE, {}))
         if kind is GrantKind.HOUSING_MANAGER or kind == GrantKind.HOUSING_MANAGER.value:
             rel = Relationship.HOUSING_MANAGER
+        if status is GrantStatus.PENDING or status == GrantStatus.PENDING.value:
+            pending.add(customer_id)
         _merge(levels, permissions or {})
         merged[customer_id] = (rel, levels)
     for customer_id, (rel, levels) in merged.items():
-        result[customer_id] = CustomerAccess(customer_id, rel, dict(levels))
+        result[customer_id] = CustomerAccess(customer_id, rel, dict(levels), customer_id in pending)
     return result
 
 
@@ -94,3 +115,15 @@ _RELATIONSHIP_ORDER = {Relationship.OWNER: 0, Relationship.DELEGATE: 1, Relation
 def viewer_order(accesses: Iterable[CustomerAccess]) -> list[CustomerAccess]:
     """Own customers first, then delegated, then managed; by customer within each."""
     return sorted(accesses, key=lambda a: (_RELATIONSHIP_ORDER[a.relationship], a.customer_id))
+
+
+def permissions_of(levels: Mapping[Section, AccessLevel]) -> dict[str, str]:
+    """Stored form of per-section levels."""
+    return {section.value: level.value for section, level in levels.items()}
+
+
+def levels_of(permissions: Mapping[str, str]) -> dict[Section, AccessLevel]:
+    """Per-section levels of stored permissions (unknown names ignored), in section order."""
+    levels: dict[Section, AccessLevel] = {}
+    _merge(levels, permissions)
+    return {s: levels[s] for s in Section if s in levels}

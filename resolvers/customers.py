@@ -27,6 +27,7 @@ async def viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]
             return []
         rows = (await db.execute(select(Customer).where(Customer.id.in_(list(accesses))))).scalars().all()
     by_id = {row.id: row for row in rows}
+    await ctx.loaders.activate_pending_grants(accesses.values())
     for access in accesses.values():
         ctx.loaders.access_by_customer_id.prime(access.customer_id, access)
     return [(by_id[a.customer_id], a) for a in viewer_order(accesses.values()) if a.customer_id in by_id]

@@ -7,7 +7,7 @@ concurrently without sharing an ``AsyncSession`` between tasks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -19,7 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from auth.access import CustomerAccess, access_by_customer
 from auth.principal import Principal
 from domain.contracts import Contract, PriceComponent, Product
-from domain.customers import Customer, GridOperator, LocationOfUse
+from domain.customers import AccessGrant, Customer, GridOperator, LocationOfUse
+from domain.grants import activate_pending_grants
 from domain.invoices import Invoice, InvoiceLine, Payment
 from domain.users import User
 from resolvers.pagination import PageKey, count_rows, load_pages
@@ -63,13 +64,25 @@ class Loaders:
         self.invoice_by_id = self._by_key(Invoice, Invoice.id, Invoice.issued_on >= cutover)
         self.lines_by_invoice_id = self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
         self.payments_by_invoice_id = self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
+        self.grant_by_id = self._by_key(AccessGrant, AccessGrant.id)
+        self.grants_by_customer_id = self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
         self.page = _loader(self._load_pages)
         self.total_count = _loader(self._load_counts)
 
     async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
         async with self._sessions() as db:
             found = await access_by_customer(db, self._principal, customer_ids)
+        await self.activate_pending_grants(found.values())
         return [found.get(cid) for cid in customer_ids]
+
+    async def activate_pending_grants(self, accesses: Iterable[CustomerAccess]) -> None:
+        """Mark grants that already count (pending, to the viewer's verified email) ACTIVE."""
+        if self._principal is None or not any(a.from_pending_grant for a in accesses):
+            return
+        async with self._sessions() as db, db.begin():
+            user = await db.get(User, self._principal.user_id)
+            if user is not None and user.email_verified:
+                await activate_pending_grants(db, self._principal.user_id, user.email)
 
     def _by_key(
         self, model: type[T], column: InstrumentedAttribute[Any], *where: ColumnElement[bool]

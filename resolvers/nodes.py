@@ -35,6 +35,14 @@ async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
         if pk != principal.user_id:
             raise not_found()
         return type_name, await loaders.user_by_id.load(pk)
+    if type_name == "AccessGrant":
+        grant = await loaders.grant_by_id.load(pk)
+        if grant is None:
+            raise not_found()
+        access = await loaders.access_by_customer_id.load(grant.customer_id)
+        if access is None or not access.is_owner:
+            raise not_found()
+        return type_name, grant
     if type_name not in NODE_SECTIONS:
         raise not_found()
     loader = {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -17,40 +17,19 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.access import AccessMutations
 from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
-from schema.bulletins import Bulletin
-from schema.contracts import Contract, ContractConnection, ContractEdge
-from schema.customers import Customer, User, Viewer
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
-from schema.invoices import Invoice, InvoiceConnection, InvoiceEdge
 from schema.limits import DEFAULT_LIMITS, Limits, limits_rule
-from schema.locations import LocationOfUse
 from schema.query import Query
 from schema.registration import RegistrationMutations
 from schema.tokens import TokenMutations
 
-#: Every object type with fields; the access guards are installed on these.
-OBJECT_TYPES: tuple[type, ...] = (
-    Query,
-    AuthMutations,
-    Viewer,
-    User,
-    Customer,
-    LocationOfUse,
-    Contract,
-    ContractConnection,
-    ContractEdge,
-    Invoice,
-    InvoiceConnection,
-    InvoiceEdge,
-    Bulletin,
-)
-
 
 @strawberry.type(description="Changes to the customer Online service.")
-class Mutation(AuthMutations, AccountMutations, TokenMutations, RegistrationMutations):
+class Mutation(AuthMutations, AccountMutations, TokenMutations, RegistrationMutations, AccessMutations):
     pass
 
 
@@ -63,6 +42,19 @@ class EnergyPortalSchema(strawberry.Schema):
         return None
 
 
+def reachable_types() -> list[type]:
+    """Every strawberry object type the schema reaches (found by building it once)."""
+    probe = strawberry.Schema(query=Query, mutation=Mutation, schema_directives=[RequiresAccess])
+    found = []
+    for graphql_type in probe._schema.type_map.values():
+        if isinstance(graphql_type, GraphQLObjectType):
+            definition = (graphql_type.extensions or {}).get("strawberry-definition")
+            origin = getattr(definition, "origin", None)
+            if origin is not None:
+                found.append(origin)
+    return found
+
+
 def _factory(cls: type[SchemaExtension], *args: Any) -> Callable[[], SchemaExtension]:
     """A factory, so that every request gets its own extension instance."""
     return lambda: cls(*args)
@@ -70,7 +62,7 @@ def _factory(cls: type[SchemaExtension], *args: Any) -> Callable[[], SchemaExten
 
 def build_schema(*, production: bool = False, limits: Limits = DEFAULT_LIMITS) -> strawberry.Schema:
     """The GraphQL schema; in production without introspection and suggestions."""
-    install_access_guards((*OBJECT_TYPES, Mutation))
+    install_access_guards(reachable_types())
     extensions: list[Any] = [
         ProductionErrorPolicy if production else ErrorPolicy,
         _factory(MaxTokensLimiter, limits.max_tokens),

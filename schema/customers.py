@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,7 +11,9 @@ from auth.access import CustomerAccess
 from domain import base
 from domain import customers as domain
 from domain import users as domain_users
+from resolvers import access as access_resolvers
 from resolvers.connections import load_page
+from resolvers.errors import forbidden
 from resolvers.ids import to_global_id
 from schema.common import Node
 from schema.contracts import ContractConnection
@@ -26,6 +29,9 @@ from schema.enums import (
 )
 from schema.invoices import InvoiceConnection
 from schema.locations import LocationOfUse
+
+if TYPE_CHECKING:
+    from schema.access import AccessGrant
 
 
 @strawberry.type(description="A login account.")
@@ -59,30 +65,53 @@ class Customer(Node):
     customer_number: str = strawberry.field(description="Customer number.")
     name: str = strawberry.field(description="Name of the person or organisation.")
     kind: CustomerKind = strawberry.field(description="Person or organisation.")
-    relationship: Relationship = strawberry.field(description="The viewer's relationship to this customer.")
-    access: list[SectionAccess] = strawberry.field(description="The viewer's effective access, per section.")
     row: strawberry.Private[domain.Customer]
     customer_id: strawberry.Private[int]
+    #: The viewer's access; ``None`` when customer service sees the customer in a staff payload.
+    viewer_access: strawberry.Private[CustomerAccess | None]
 
     @classmethod
-    def from_row(cls, row: domain.Customer, access: CustomerAccess) -> Customer:
+    def from_row(cls, row: domain.Customer, access: CustomerAccess | None) -> Customer:
         return cls(
             id=strawberry.ID(to_global_id("Customer", row.id or 0)),
             customer_number=row.customer_number,
             name=row.name,
             kind=row.kind,
-            relationship=access.relationship,
-            access=[
-                SectionAccess(section=s, level=access.levels[s]) for s in base.Section if s in access.levels
-            ],
             row=row,
             customer_id=row.id or 0,
+            viewer_access=access,
         )
+
+    def _access(self) -> CustomerAccess:
+        if self.viewer_access is None:
+            raise forbidden()
+        return self.viewer_access
+
+    @strawberry.field(description="The viewer's relationship to this customer.")
+    def relationship(self) -> Relationship:
+        return self._access().relationship
+
+    @strawberry.field(description="The viewer's effective access, per section.")
+    def access(self) -> list[SectionAccess]:
+        levels = self._access().levels
+        return [SectionAccess(section=s, level=levels[s]) for s in base.Section if s in levels]
 
     @strawberry.field(description="The customer's locations of use (any access to the customer).")
     async def locations_of_use(self, info: strawberry.Info) -> list[LocationOfUse]:
+        self._access()
         rows = await info.context.loaders.locations_by_customer_id.load(self.customer_id)
         return [LocationOfUse.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Access given to others (owner only; null with FORBIDDEN otherwise), newest first."
+    )
+    async def access_grants(
+        self, info: strawberry.Info
+    ) -> list[Annotated[AccessGrant, strawberry.lazy("schema.access")]] | None:
+        from schema.access import AccessGrant
+
+        rows = await access_resolvers.grants_of_customer(info.context, self.customer_id)
+        return [AccessGrant.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Contracts, newest first. `first` defaults to 20, at most 100.",

@@ -34,6 +34,10 @@ class Query:
             return Contract.from_row(row, today=ctx.today, cutover=ctx.rules.cutover_date)
         if type_name == "Invoice":
             return Invoice.from_row(row, today=ctx.today, rules=ctx.rules)
+        if type_name == "AccessGrant":
+            from schema.access import AccessGrant
+
+            return AccessGrant.from_row(row)
         return None
 
     @strawberry.field(description="The signed-in user and their customers; null when not signed in.")

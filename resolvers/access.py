@@ -1,0 +1,385 @@
+"""Delegated access: grants by owners, housing-manager attachments by customer service.
+
+Who may see what is decided in ``auth.access``; this module changes the grants. Every
+change is written to the audit log. Granting reveals nothing about who is registered:
+a new grant is always stored ``PENDING`` without looking the email address up, and counts
+as soon as a user with that verified address signs in (``auth.access``), when it is
+marked ``ACTIVE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from auth.access import CustomerAccess, levels_of, permissions_of
+from auth.passwords import verify_password
+from domain.audit import record_event
+from domain.base import AccessLevel, Language, Section, utcnow
+from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
+from domain.session import transaction
+from domain.users import User, UserRole
+from resolvers.auth import FieldError
+from resolvers.context import Context
+from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
+from resolvers.ids import pk_of
+from resolvers.texts import pick
+
+TEXTS: dict[str, dict[Language, str]] = {
+    "wrong_password": {
+        Language.FI: "Salasana on väärin.",
+        Language.SV: "Fel lösenord.",
+        Language.EN: "The password is wrong.",
+    },
+    "invalid_email": {
+        Language.FI: "Sähköpostiosoite ei kelpaa.",
+        Language.SV: "E-postadressen är ogiltig.",
+        Language.EN: "The email address is not valid.",
+    },
+    "self_grant": {
+        Language.FI: "Et voi antaa käyttöoikeutta itsellesi.",
+        Language.SV: "Du kan inte ge dig själv behörighet.",
+        Language.EN: "You cannot grant access to yourself.",
+    },
+    "no_sections": {
+        Language.FI: "Valitse vähintään yksi osio.",
+        Language.SV: "Välj minst ett avsnitt.",
+        Language.EN: "Choose at least one section.",
+    },
+    "duplicate_section": {
+        Language.FI: "Sama osio on annettu kahdesti.",
+        Language.SV: "Samma avsnitt anges två gånger.",
+        Language.EN: "The same section is given twice.",
+    },
+    "no_user": {
+        Language.FI: "Käyttäjätunnusta ei löydy.",
+        Language.SV: "Användarnamnet finns inte.",
+        Language.EN: "No user has that username.",
+    },
+    "staff_user": {
+        Language.FI: "Asiakaspalvelun tunnukselle ei voi liittää asiakkaita.",
+        Language.SV: "Kunder kan inte kopplas till kundtjänstens konto.",
+        Language.EN: "Customers cannot be attached to a customer-service account.",
+    },
+    "no_customer": {
+        Language.FI: "Asiakasnumeroa ei löydy.",
+        Language.SV: "Kundnumret finns inte.",
+        Language.EN: "No customer has that customer number.",
+    },
+    "rate_limited": {
+        Language.FI: "Liian monta yritystä. Yritä uudelleen {seconds} sekunnin kuluttua.",
+        Language.SV: "För många försök. Försök igen om {seconds} sekunder.",
+        Language.EN: "Too many attempts. Try again in {seconds} seconds.",
+    },
+}
+
+#: Wrong passwords allowed when granting, per user and 15 minutes.
+GRANT_PASSWORD_ATTEMPTS = 5
+GRANT_PASSWORD_WINDOW = 15 * 60
+
+
+@dataclass
+class GrantResult:
+    """Outcome of a grant change: the grants touched, or the reasons nothing changed."""
+
+    grants: list[AccessGrant] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _error(ctx: Context, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
+    return FieldError(path, code, pick(TEXTS[key], ctx.language).format(**values))
+
+
+async def owner_access(ctx: Context, customer_id: int) -> CustomerAccess:
+    """The viewer's access to a customer they own; ``NOT_FOUND`` / ``FORBIDDEN`` otherwise."""
+    ctx.require_principal()
+    access = await ctx.loaders.access_by_customer_id.load(customer_id)
+    if access is None:
+        raise not_found()
+    if not access.is_owner:
+        raise forbidden()
+    return access
+
+
+async def require_section_write(ctx: Context, customer_id: int, section: Section) -> CustomerAccess:
+    """``READ_WRITE`` on ``section`` of the customer, for writes; coded errors otherwise."""
+    ctx.require_principal()
+    access = await ctx.loaders.access_by_customer_id.load(customer_id)
+    if access is None:
+        raise not_found()
+    if not access.allows(section, AccessLevel.READ_WRITE):
+        raise forbidden()
+    return access
+
+
+def record_write(db: Any, ctx: Context, access: CustomerAccess, action: str, **details: Any) -> None:
+    """Audit a write made on someone else's behalf (a delegate or housing manager)."""
+    if access.is_owner or ctx.principal is None:
+        return
+    record_event(
+        db,
+        action,
+        actor_user_id=ctx.principal.user_id,
+        customer_id=access.customer_id,
+        relationship=access.relationship.value,
+        **details,
+    )
+
+
+def _levels_from_input(
+    ctx: Context, permissions: list[tuple[Section, AccessLevel]]
+) -> dict[Section, AccessLevel] | FieldError:
+    levels: dict[Section, AccessLevel] = {}
+    for section, level in permissions:
+        if section in levels:
+            return _error(ctx, ["permissions"], "INVALID_INPUT", "duplicate_section")
+        levels[section] = level
+    if not levels:
+        return _error(ctx, ["permissions"], "INVALID_INPUT", "no_sections")
+    return levels
+
+
+def _normalised_email(address: str) -> str | None:
+    if len(address) > 254:
+        return None
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+async def grant_access(
+    ctx: Context,
+    customer_gid: str,
+    grantee_email: str,
+    permissions: list[tuple[Section, AccessLevel]],
+    password: str,
+) -> GrantResult:
+    """An owner grants (or changes) access for an email address, confirming with their password."""
+    principal = ctx.require_principal()
+    customer_id = pk_of(customer_gid, "Customer")
+    if customer_id is None:
+        raise not_found()
+    await owner_access(ctx, customer_id)
+    levels = _levels_from_input(ctx, permissions)
+    if isinstance(levels, FieldError):
+        return GrantResult(errors=[levels])
+    email = _normalised_email(grantee_email)
+    if email is None:
+        return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_EMAIL", "invalid_email")])
+    limiter_key = f"grant-password:{principal.user_id}"
+    if ctx.limiter is not None:
+        verdict = await ctx.limiter.peek(
+            limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+        )
+        if not verdict.allowed:
+            return GrantResult(
+                errors=[
+                    _error(ctx, ["password"], "RATE_LIMITED", "rate_limited", seconds=verdict.retry_after)
+                ]
+            )
+    async with transaction(ctx.sessions) as db:
+        owner = await db.get(User, principal.user_id)
+        assert owner is not None
+        if len(password) > 1024 or not verify_password(owner.password_hash, password):
+            if ctx.limiter is not None:
+                await ctx.limiter.hit(
+                    limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+                )
+            return GrantResult(errors=[_error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")])
+        if email == owner.email.lower():
+            return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_INPUT", "self_grant")])
+        existing = (
+            await db.execute(
+                select(AccessGrant).where(
+                    AccessGrant.customer_id == customer_id,
+                    AccessGrant.kind == GrantKind.DELEGATE,
+                    AccessGrant.status != GrantStatus.REVOKED,
+                    func.lower(AccessGrant.grantee_email) == email,
+                )
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            before = dict(existing.permissions)
+            existing.permissions = permissions_of(levels)
+            grant = existing
+            action, extra = "access_grant.changed", {"before": before}
+        else:
+            grant = AccessGrant(
+                customer_id=customer_id,
+                kind=GrantKind.DELEGATE,
+                grantee_email=email,
+                permissions=permissions_of(levels),
+                status=GrantStatus.PENDING,
+                granted_by_user_id=principal.user_id,
+            )
+            db.add(grant)
+            action, extra = "access_grant.granted", {}
+        await db.flush()
+        record_event(
+            db,
+            action,
+            actor_user_id=principal.user_id,
+            customer_id=customer_id,
+            grantId=grant.id,
+            granteeEmail=email,
+            permissions=grant.permissions,
+            **extra,
+        )
+    return GrantResult(grants=[grant])
+
+
+async def revoke_access(ctx: Context, grant_gid: str) -> GrantResult:
+    """The owner revokes a grant (customer service: a housing-manager attachment)."""
+    principal = ctx.require_principal()
+    grant_id = pk_of(grant_gid, "AccessGrant")
+    if grant_id is None:
+        raise not_found()
+    async with transaction(ctx.sessions) as db:
+        grant = await db.get(AccessGrant, grant_id)
+        if grant is None:
+            raise not_found()
+        if principal.is_staff:
+            if grant.kind is not GrantKind.HOUSING_MANAGER:
+                raise not_found()
+        else:
+            await owner_access(ctx, grant.customer_id)
+        if grant.status is not GrantStatus.REVOKED:
+            grant.status = GrantStatus.REVOKED
+            grant.revoked_at = utcnow()
+            record_event(
+                db,
+                "access_grant.revoked",
+                actor_user_id=principal.user_id,
+                customer_id=grant.customer_id,
+                grantId=grant.id,
+                granteeEmail=grant.grantee_email,
+            )
+    return GrantResult(grants=[grant])
+
+
+async def _staff_targets(
+    ctx: Context, db: Any, username: str, customer_numbers: list[str]
+) -> tuple[User | None, list[Customer], list[FieldError]]:
+    errors: list[FieldError] = []
+    user = (
+        await db.execute(select(User).where(User.username_key == username.strip().casefold()))
+    ).scalar_one_or_none()
+    if user is None:
+        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "no_user"))
+    elif user.role is UserRole.CUSTOMER_SERVICE:
+        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "staff_user"))
+    numbers = list(dict.fromkeys(n.strip() for n in customer_numbers))
+    found = list((await db.execute(select(Customer).where(Customer.customer_number.in_(numbers)))).scalars())
+    by_number = {c.customer_number: c for c in found}
+    for index, number in enumerate(numbers):
+        if number not in by_number:
+            errors.append(_error(ctx, ["customerNumbers", str(index)], "INVALID_INPUT", "no_customer"))
+    if not numbers:
+        errors.append(_error(ctx, ["customerNumbers"], "INVALID_INPUT", "no_customer"))
+    return user, [by_number[n] for n in numbers if n in by_number], errors
+
+
+def _require_staff(ctx: Context) -> int:
+    principal = ctx.require_principal()
+    if not principal.is_staff:
+        raise CodedError(ErrorCode.FORBIDDEN, "Only customer service can do this.")
+    return principal.user_id
+
+
+async def attach_customers(
+    ctx: Context, username: str, customer_numbers: list[str], permissions: list[tuple[Section, AccessLevel]]
+) -> GrantResult:
+    """Customer service attaches customers to a housing manager's user (all or nothing)."""
+    staff_id = _require_staff(ctx)
+    levels = _levels_from_input(ctx, permissions)
+    if isinstance(levels, FieldError):
+        return GrantResult(errors=[levels])
+    async with transaction(ctx.sessions) as db:
+        user, customers, errors = await _staff_targets(ctx, db, username, customer_numbers)
+        if errors or user is None:
+            return GrantResult(errors=errors)
+        grants: list[AccessGrant] = []
+        for customer in customers:
+            grant = (
+                await db.execute(
+                    select(AccessGrant).where(
+                        AccessGrant.customer_id == customer.id,
+                        AccessGrant.kind == GrantKind.HOUSING_MANAGER,
+                        AccessGrant.grantee_user_id == user.id,
+                        AccessGrant.status != GrantStatus.REVOKED,
+                    )
+                )
+            ).scalar_one_or_none()
+            if grant is None:
+                grant = AccessGrant(
+                    customer_id=customer.id or 0,
+                    kind=GrantKind.HOUSING_MANAGER,
+                    grantee_email=user.email,
+                    grantee_user_id=user.id,
+                    status=GrantStatus.ACTIVE,
+                    granted_by_user_id=staff_id,
+                )
+                db.add(grant)
+            grant.permissions = permissions_of(levels)
+            await db.flush()
+            record_event(
+                db,
+                "housing_manager.attached",
+                actor_user_id=staff_id,
+                customer_id=customer.id,
+                grantId=grant.id,
+                username=user.username,
+                permissions=grant.permissions,
+            )
+            grants.append(grant)
+    return GrantResult(grants=grants)
+
+
+async def detach_customers(ctx: Context, username: str, customer_numbers: list[str]) -> GrantResult:
+    """Customer service detaches customers from a housing manager's user."""
+    staff_id = _require_staff(ctx)
+    async with transaction(ctx.sessions) as db:
+        user, customers, errors = await _staff_targets(ctx, db, username, customer_numbers)
+        if errors or user is None:
+            return GrantResult(errors=errors)
+        grants = list(
+            (
+                await db.execute(
+                    select(AccessGrant).where(
+                        AccessGrant.customer_id.in_([c.id for c in customers]),
+                        AccessGrant.kind == GrantKind.HOUSING_MANAGER,
+                        AccessGrant.grantee_user_id == user.id,
+                        AccessGrant.status != GrantStatus.REVOKED,
+                    )
+                )
+            ).scalars()
+        )
+        now = utcnow()
+        for grant in grants:
+            grant.status = GrantStatus.REVOKED
+            grant.revoked_at = now
+            record_event(
+                db,
+                "housing_manager.detached",
+                actor_user_id=staff_id,
+                customer_id=grant.customer_id,
+                grantId=grant.id,
+                username=user.username,
+            )
+    return GrantResult(grants=grants)
+
+
+async def grants_of_customer(ctx: Context, customer_id: int) -> list[AccessGrant]:
+    """The customer's grants, newest first; owner only."""
+    await owner_access(ctx, customer_id)
+    grants = await ctx.loaders.grants_by_customer_id.load(customer_id)
+    return sorted(grants, key=lambda g: (g.created_at, g.id or 0), reverse=True)
+
+
+def grant_levels(grant: AccessGrant) -> dict[Section, AccessLevel]:
+    """The levels of a grant, in section order."""
+    return levels_of(grant.permissions)

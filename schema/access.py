@@ -1,0 +1,160 @@
+"""Delegated access: grants, housing-manager attachments, and their mutations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain import base
+from domain import customers as domain
+from resolvers import access as resolvers
+from resolvers.ids import to_global_id
+from schema.auth import user_errors
+from schema.common import Node, UserError
+from schema.customers import Customer, SectionAccess, User
+from schema.enums import AccessLevel, Section
+
+GrantStatus = strawberry.enum(
+    domain.GrantStatus,
+    description="`PENDING` until a user with the grantee's verified email exists; `REVOKED` ends it.",
+)
+
+
+@strawberry.type(description="Access to chosen sections of a customer, given to a person by email address.")
+class AccessGrant(Node):
+    grantee_email: str = strawberry.field(description="The email address access was given to.")
+    permissions: list[SectionAccess] = strawberry.field(description="The level given per section.")
+    status: GrantStatus = strawberry.field(description="Active, pending or revoked.")
+    created_at: datetime = strawberry.field(description="When the grant was made.")
+    row: strawberry.Private[domain.AccessGrant]
+    customer_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: domain.AccessGrant) -> AccessGrant:
+        return cls(
+            id=strawberry.ID(to_global_id("AccessGrant", row.id or 0)),
+            grantee_email=row.grantee_email,
+            permissions=[
+                SectionAccess(section=s, level=level) for s, level in resolvers.grant_levels(row).items()
+            ],
+            status=row.status,
+            created_at=row.created_at,
+            row=row,
+            customer_id=row.customer_id,
+        )
+
+    @strawberry.field(description="The customer the access is to.")
+    async def customer(self, info: strawberry.Info) -> Customer:
+        loaders = info.context.loaders
+        row = await loaders.customer_by_id.load(self.customer_id)
+        return Customer.from_row(row, await loaders.access_by_customer_id.load(self.customer_id))
+
+    @strawberry.field(description="The user the grant is active for; null while pending or revoked.")
+    async def grantee(self, info: strawberry.Info) -> User | None:
+        if self.row.grantee_user_id is None or self.row.status is not domain.GrantStatus.ACTIVE:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.row.grantee_user_id)
+        return None if user is None else User.from_row(user)
+
+    @strawberry.field(description="Username of who gave the access (the owner, or customer service).")
+    async def granted_by(self, info: strawberry.Info) -> str:
+        user = await info.context.loaders.user_by_id.load(self.row.granted_by_user_id)
+        return "" if user is None else user.username
+
+
+@strawberry.input(description="A level on one section.")
+class SectionAccessInput:
+    section: Section = strawberry.field(description="The section.")
+    level: AccessLevel = strawberry.field(description="READ or READ_WRITE.")
+
+
+def _levels(permissions: list[SectionAccessInput]) -> list[tuple[base.Section, base.AccessLevel]]:
+    return [(base.Section(p.section.value), base.AccessLevel(p.level.value)) for p in permissions]
+
+
+@strawberry.input(description="Who gets access to what; confirmed with the owner's password.")
+class GrantAccessInput:
+    customer_id: strawberry.ID = strawberry.field(description="The customer (you must own it).")
+    grantee_email: str = strawberry.field(description="Email address of the person given access.")
+    permissions: list[SectionAccessInput] = strawberry.field(
+        description="A level per section; granting again to the same email replaces the levels."
+    )
+    password: str = strawberry.field(description="Your own password, to confirm.")
+
+
+@strawberry.type(description="Result of `grantAccess`; the same whether or not the email is registered.")
+class GrantAccessPayload:
+    grant: AccessGrant | None = strawberry.field(description="The grant; null on failure.")
+    errors: list[UserError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.input(description="The grant to revoke.")
+class RevokeAccessInput:
+    grant_id: strawberry.ID = strawberry.field(description="ID of the grant.")
+
+
+@strawberry.type(description="Result of `revokeAccess`.")
+class RevokeAccessPayload:
+    grant: AccessGrant | None = strawberry.field(description="The revoked grant.")
+    errors: list[UserError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.input(description="Customers to attach to a housing manager's user.")
+class AttachCustomersToUserInput:
+    username: str = strawberry.field(description="Username of the housing manager's existing user.")
+    customer_numbers: list[str] = strawberry.field(description="Customer numbers of the housing companies.")
+    permissions: list[SectionAccessInput] = strawberry.field(description="A level per section.")
+
+
+@strawberry.type(description="Result of `attachCustomersToUser` and `detachCustomersFromUser`.")
+class AttachCustomersToUserPayload:
+    grants: list[AccessGrant] = strawberry.field(description="The grants made, changed or ended.")
+    errors: list[UserError] = strawberry.field(description="Empty on success; nothing changes otherwise.")
+
+
+@strawberry.input(description="Customers to detach from a housing manager's user.")
+class DetachCustomersFromUserInput:
+    username: str = strawberry.field(description="Username of the housing manager's user.")
+    customer_numbers: list[str] = strawberry.field(description="Customer numbers to detach.")
+
+
+@strawberry.type
+class AccessMutations:
+    @strawberry.mutation(description="Give a person access to chosen sections (owner only).")
+    async def grant_access(self, info: strawberry.Info, input: GrantAccessInput) -> GrantAccessPayload:
+        result = await resolvers.grant_access(
+            info.context,
+            str(input.customer_id),
+            input.grantee_email,
+            _levels(input.permissions),
+            input.password,
+        )
+        grant = AccessGrant.from_row(result.grants[0]) if result.grants else None
+        return GrantAccessPayload(grant=grant, errors=user_errors(result.errors))
+
+    @strawberry.mutation(description="Revoke a grant; it stops working on the grantee's next request.")
+    async def revoke_access(self, info: strawberry.Info, input: RevokeAccessInput) -> RevokeAccessPayload:
+        result = await resolvers.revoke_access(info.context, str(input.grant_id))
+        grant = AccessGrant.from_row(result.grants[0]) if result.grants else None
+        return RevokeAccessPayload(grant=grant, errors=user_errors(result.errors))
+
+    @strawberry.mutation(description="Customer service: attach customers to a housing manager's user.")
+    async def attach_customers_to_user(
+        self, info: strawberry.Info, input: AttachCustomersToUserInput
+    ) -> AttachCustomersToUserPayload:
+        result = await resolvers.attach_customers(
+            info.context, input.username, input.customer_numbers, _levels(input.permissions)
+        )
+        return AttachCustomersToUserPayload(
+            grants=[AccessGrant.from_row(g) for g in result.grants], errors=user_errors(result.errors)
+        )
+
+    @strawberry.mutation(description="Customer service: detach customers from a housing manager's user.")
+    async def detach_customers_from_user(
+        self, info: strawberry.Info, input: DetachCustomersFromUserInput
+    ) -> AttachCustomersToUserPayload:
+        result = await resolvers.detach_customers(info.context, input.username, input.customer_numbers)
+        return AttachCustomersToUserPayload(
+            grants=[AccessGrant.from_row(g) for g in result.grants], errors=user_errors(result.errors)
+        )
