@@ -8,6 +8,7 @@ Documents are rendered on first request and cached under the hash of their model
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -20,13 +21,17 @@ from starlette.responses import PlainTextResponse, Response
 
 from app.runtime import Runtime
 from auth.access import access_by_customer
-from auth.file_tokens import read_file_token
+from auth.file_tokens import FileGrant, read_file_token
 from auth.principal import Principal
+from domain.audit import record_event
 from domain.base import AccessLevel, Section
 from domain.documents import document_key, render_contract_confirmation, render_invoice
+from domain.messages import attachment_with_customer
 from resolvers.documents import FILE_SECTIONS, PDF, contract_confirmation, invoice_document
 
 PrincipalLookup = Callable[[Request], Awaitable[Principal | None]]
+
+log = logging.getLogger("energy_portal.files")
 
 
 def _cached(directory: Path, key: str, render: Callable[[], bytes]) -> bytes:
@@ -50,6 +55,8 @@ def files_endpoint(
 
     async def serve(request: Request) -> Response:
         grant = read_file_token(runtime.signing_key, request.path_params["token"])
+        if grant is not None and grant.kind == "attachment":
+            return await serve_attachment(request, grant)
         if grant is None or grant.kind not in FILE_SECTIONS:
             return PlainTextResponse("Not found.", status_code=404)
         principal = await principal_for(request)
@@ -78,4 +85,45 @@ def files_endpoint(
             },
         )
 
+    async def serve_attachment(request: Request, grant: FileGrant) -> Response:
+        principal = await principal_for(request)
+        if principal is None or principal.user_id != grant.user_id:
+            return PlainTextResponse("Forbidden.", status_code=403)
+        async with runtime.sessions() as db, db.begin():
+            found = await attachment_with_customer(db, grant.subject_id)
+            if found is None:
+                return PlainTextResponse("Not found.", status_code=404)
+            attachment, customer_id = found
+            if principal.is_staff:
+                # Customer service reads the threads it answers; each download is on record.
+                record_event(
+                    db,
+                    "attachment.downloaded",
+                    actor_user_id=principal.user_id,
+                    customer_id=customer_id,
+                    attachmentId=attachment.id,
+                )
+            else:
+                access = (await access_by_customer(db, principal, [customer_id])).get(customer_id)
+                if access is None or not access.allows(Section.MESSAGES, AccessLevel.READ):
+                    return PlainTextResponse("Forbidden.", status_code=403)
+        data = await run_in_threadpool(runtime.files.get, attachment.sha256)
+        if data is None:
+            log.error("attachment %s: no stored file %s", attachment.id, attachment.sha256)
+            return PlainTextResponse("Not found.", status_code=404)
+        headers = attachment_headers(attachment.filename)
+        return Response(data, media_type=attachment.content_type, headers=headers)
+
     return serve
+
+
+def attachment_headers(filename: str) -> dict[str, str]:
+    """Headers that make a browser save an attachment, never render or sniff it."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
+    encoded = quote(filename, safe="")
+    return {
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }

@@ -16,9 +16,11 @@ from strawberry.types import ExecutionResult
 from app.runtime import Runtime
 from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
+from auth.tokens import principal_from_bearer
 from domain.base import today_helsinki
 from resolvers.context import Context
 from resolvers.texts import language_from_header
+from resolvers.tokens import access_tokens
 from schema.errors import client_error
 
 DEMO_USERS_NOTE = """
@@ -40,6 +42,16 @@ DEMO_USERS_NOTE = """
 """
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; ``None`` for any other header."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
 class GraphQLView(GraphQL):
     """GraphQL over HTTP: JSON objects only (no batching), orjson, per-request context."""
 
@@ -49,7 +61,7 @@ class GraphQLView(GraphQL):
             runtime.schema,
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=not production,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,
         )
         self.runtime = runtime
 
@@ -72,13 +84,28 @@ class GraphQLView(GraphQL):
         return orjson.dumps(data)
 
     async def principal_for(self, request: Request) -> Principal | None:
-        """Who the request acts as: the one rule for /graphql and plain HTTP routes (/files)."""
-        async with self.runtime.sessions() as db:
+        """Who the request acts as: the one rule for /graphql and plain HTTP routes (/files).
+
+        With ``Authorization: Bearer <accessToken>`` the bearer token alone decides (the
+        cookie is not looked at): a valid token gives its user with the current role from
+        the database; an invalid one (tampered, expired, wrongly signed, wrong type) gives
+        no principal, so the request is anonymous (``viewer`` null, guarded fields
+        ``UNAUTHENTICATED``) and not an error, so that a client holding an expired access
+        token can still call ``obtainToken`` with its refresh token. Without a bearer
+        token, the session cookie decides.
+        """
+        bearer = bearer_token(request.headers.get("authorization"))
+        async with self.runtime.sessions() as db, db.begin():  # commits the idle-timeout touch
+            if bearer is not None:
+                return await principal_from_bearer(db, access_tokens(self.runtime.rules), bearer)
             return await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         runtime = self.runtime
         principal = await self.principal_for(request)  # type: ignore[arg-type]
+        if principal is None and bearer_token(request.headers.get("authorization")) is not None:
+            # RFC 6750: tell the client its token was not accepted (it should refresh it).
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return Context(
             sessions=runtime.sessions,
             rules=runtime.rules,
@@ -90,6 +117,7 @@ class GraphQLView(GraphQL):
             request_id=request.scope.get("state", {}).get("request_id", ""),
             limiter=runtime.limiter,
             client_address=request.client.host if request.client else "",
+            files=runtime.files,
         )
 
     async def get_root_value(self, request: Any) -> None:

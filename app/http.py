@@ -16,10 +16,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.dev_idp import dev_idp_routes
+from app.dev_routes import outbox_endpoint
 from app.files_routes import files_endpoint
 from app.graphql_view import GraphQLView
+from app.mailer import start_mailer
 from app.runtime import Runtime
 from app.settings import Settings
+from app.strong_routes import strong_identification_routes
+from app.uploads import serve_with_upload_limits
 
 log = logging.getLogger("energy_portal.http")
 
@@ -68,9 +73,10 @@ class Guard:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message.setdefault("headers", [])
+                present = {name.lower() for name, _ in message["headers"]}
                 message["headers"] = [
                     *message["headers"],
-                    *SECURITY_HEADERS,
+                    *(h for h in SECURITY_HEADERS if h[0] not in present),
                     (b"x-request-id", request_id.encode()),
                 ]
             await send(message)
@@ -156,7 +162,7 @@ class GraphQLEndpoint:
         elif self.production and scope["method"] == "GET":
             await _plain(405, "Queries over GET are not allowed; use POST.")(scope, receive, send)
         else:
-            await self.view(scope, receive, send)
+            await serve_with_upload_limits(self.view, scope, receive, send)
 
 
 def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
@@ -187,7 +193,10 @@ def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *strong_identification_routes(runtime),
+            *dev_idp_routes(runtime.settings, runtime.limiter),
             Route("/files/{token}", files_endpoint(runtime, graphql.principal_for)),
+            Route("/dev/outbox", outbox_endpoint(runtime)),
         ],
         lifespan=lifespan,
     )
@@ -204,9 +213,12 @@ def create_app(settings: Settings | None = None) -> Any:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         holder["app"] = build_app(runtime)
+        mailer = start_mailer(settings, runtime.sessions)
         try:
             yield
         finally:
+            if mailer is not None:
+                await mailer.stop()
             await runtime.close()
 
     shell = Starlette(lifespan=lifespan)

@@ -13,7 +13,9 @@ class Principal:
 
     user_id: int
     role: UserRole
-    session_id: int | None = None
+    #: The web session (a ``user_sessions`` id, or the token hash in the Redis store);
+    #: ``None`` for a bearer access token.
+    session_id: int | str | None = None
 
     @property
     def is_staff(self) -> bool:

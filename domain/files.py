@@ -55,3 +55,33 @@ class FilesystemStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where uploads are written while they arrive (same file system, so moves are atomic)."""
+        return self.root / "staging"
+
+    def new_staging_file(self) -> Path:
+        """A new, empty file in the staging folder for an upload in progress."""
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.staging_dir, prefix="upload-")
+        os.close(fd)
+        return Path(tmp)
+
+    def put_file(self, staged: Path, key: str) -> bool:
+        """Move the staged file ``staged`` (whose SHA-256 is ``key``) into the store.
+
+        Returns whether this call created the blob (``False``: it was stored already and
+        the staged file was removed).
+        """
+        path = self._path(key)
+        if path.exists():
+            staged.unlink(missing_ok=True)
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, path)
+        return True
+
+    def delete(self, key: str) -> None:
+        """Remove the blob stored under ``key`` (nothing happens when there is none)."""
+        self._path(key).unlink(missing_ok=True)

@@ -2,7 +2,18 @@
 
 from sqlmodel import SQLModel
 
-from domain import accounts, bulletins, consumption, contact, contracts, customers, invoices, messages, users
+from domain import (
+    accounts,
+    bulletins,
+    consumption,
+    contact,
+    contracts,
+    customers,
+    invoices,
+    messages,
+    newsletter,
+    users,
+)
 
 metadata = SQLModel.metadata
 
@@ -16,5 +27,6 @@ __all__ = [
     "invoices",
     "messages",
     "metadata",
+    "newsletter",
     "users",
 ]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
-from auth.passwords import verify_password
-from auth.sessions import SESSION_COOKIE, authenticate, create_session, end_session
+from sqlalchemy import select
+
+from auth import throttle
+from auth.passwords import hash_password, needs_rehash, verify_password
+from auth.sessions import SESSION_COOKIE, create_session, end_session
+from domain.audit import record_event
 from domain.session import transaction
+from domain.usernames import username_key
 from domain.users import User
+from resolvers.account_texts import account_message
 from resolvers.context import Context
 from resolvers.texts import text
 
@@ -31,21 +38,70 @@ class LoginResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
+def rate_limited(ctx: Context, retry_after: int) -> FieldError:
+    """The ``RATE_LIMITED`` error, with the seconds in the message and a ``Retry-After`` header."""
+    if ctx.response is not None:
+        ctx.response.headers["Retry-After"] = str(retry_after)
+    message = account_message("RATE_LIMITED", ctx.language, seconds=retry_after)
+    return FieldError(None, "RATE_LIMITED", message)
+
+
 async def login(ctx: Context, username: str, password: str) -> LoginResult:
-    """Check the credentials; on success start a session and set its HttpOnly cookie."""
+    """Check the credentials; on success start a session and set its HttpOnly cookie.
+
+    Failed sign-ins are throttled per username and per client address (``auth.throttle``):
+    while locked, every attempt, with a right password or not, for an existing username
+    or not, gets the same ``RATE_LIMITED`` answer and no password is checked. Sign-ins,
+    failures and lockouts are written to the audit log.
+    """
     wrong = LoginResult(
         errors=[FieldError(None, "INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))]
     )
-    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD or not username or not password:
-        verify_password(None, "")  # the same time as a wrong password
-        return wrong
+    account = username_key(username[:MAX_USERNAME])
+    address = ctx.client_address
+    gate = await throttle.sign_in_gate(ctx.limiter, account, address)
+    if not gate.allowed:
+        return LoginResult(errors=[rate_limited(ctx, gate.retry_after)])
+    acceptable = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
+    token = ""
     async with transaction(ctx.sessions) as db:
-        user = await authenticate(db, username, password)
-        if user is None:
-            return wrong
-        if ctx.principal is not None and ctx.principal.session_id is not None:
-            await end_session(db, ctx.principal.session_id)  # no session fixation
-        token = await create_session(db, user.id or 0, days=ctx.rules.session_days)
+        user = None
+        if acceptable:
+            user = (await db.execute(select(User).where(User.username_key == account))).scalar_one_or_none()
+        # An unknown user (or a refused input) costs the same hashing time as a wrong password.
+        ok = await asyncio.to_thread(
+            verify_password, user.password_hash if user else None, password if acceptable else ""
+        )
+        if not ok or user is None or user.id is None:
+            record_event(
+                db,
+                "SIGN_IN_FAILED",
+                actor_user_id=user.id if user else None,
+                address=address,
+                unknown_user=True if user is None else None,
+                method="password",
+            )
+        else:
+            if needs_rehash(user.password_hash):
+                user.password_hash = await asyncio.to_thread(hash_password, password)
+                db.add(user)
+            if ctx.principal is not None and ctx.principal.session_id is not None:
+                await end_session(db, ctx.principal.session_id)  # no session fixation
+            token = await create_session(db, user.id, days=ctx.rules.session_days)
+            record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method="password")
+    if not ok or user is None:
+        engaged = await throttle.sign_in_failed(ctx.limiter, account, address)
+        if engaged:
+            async with transaction(ctx.sessions) as db:
+                record_event(
+                    db,
+                    "SIGN_IN_LOCKED_OUT",
+                    actor_user_id=user.id if user else None,
+                    address=address,
+                    scopes=engaged,
+                )
+        return wrong
+    await throttle.sign_in_succeeded(ctx.limiter, account)
     if ctx.response is not None:
         ctx.response.set_cookie(
             SESSION_COOKIE,

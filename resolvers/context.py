@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth.principal import Principal
 from auth.ratelimit import RateLimiter
 from domain.base import Language
+from domain.files import FilesystemStore
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
 
@@ -51,6 +52,8 @@ class Context:
     limiter: RateLimiter | None = None
     #: Client address as seen by the server (for per-address rate limits).
     client_address: str = ""
+    #: Content-addressed file storage (message attachments).
+    files: FilesystemStore | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -18,10 +18,22 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from auth.access import CustomerAccess, access_by_customer
 from auth.principal import Principal
+from domain.contact import EmailAddress, MessagingSettings, PhoneNumber
 from domain.contracts import Contract, PriceComponent, Product
 from domain.customers import AccessGrant, Customer, GridOperator, LocationOfUse
 from domain.grants import activate_pending_grants
 from domain.invoices import Invoice, InvoiceLine, Payment
+from domain.messages import (
+    Attachment,
+    Message,
+    MessageThread,
+    SenderKind,
+    ThreadPageKey,
+    other_side,
+    thread_counts,
+    thread_pages,
+    unread_counts,
+)
 from domain.users import User
 from resolvers.pagination import PageKey, count_rows, load_pages
 
@@ -68,6 +80,24 @@ class Loaders:
         self.grants_by_customer_id = self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
         self.page = _loader(self._load_pages)
         self.total_count = _loader(self._load_counts)
+        # Messages ("Contact us") and My information.
+        self.message_thread_by_id = self._by_key(MessageThread, MessageThread.id)
+        self.message_by_id = self._by_key(Message, Message.id)
+        self.attachment_by_id = self._by_key(Attachment, Attachment.id)
+        self.message_thread_page = _loader(self._load_thread_pages)
+        self.message_thread_count = _loader(self._load_thread_counts)
+        self.messages_by_thread_id = self._grouped(Message, Message.thread_id, Message.sent_at, Message.id)
+        self.attachments_by_message_id = self._grouped(Attachment, Attachment.message_id, Attachment.id)
+        self.unread_count_by_thread_id = _loader(self._load_unread_counts)
+        self.phone_numbers_by_customer_id = self._grouped(
+            PhoneNumber, PhoneNumber.customer_id, PhoneNumber.id
+        )
+        self.email_addresses_by_customer_id = self._grouped(
+            EmailAddress, EmailAddress.customer_id, EmailAddress.id
+        )
+        self.messaging_settings_by_customer_id = self._by_key(
+            MessagingSettings, MessagingSettings.customer_id
+        )
 
     async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
         async with self._sessions() as db:
@@ -117,3 +147,20 @@ class Loaders:
     async def _load_counts(self, keys: list[PageKey]) -> list[int]:
         async with self._sessions() as db:
             return await count_rows(db, keys, today=self.today, cutover=self.cutover)
+
+    async def _load_thread_pages(self, keys: list[ThreadPageKey]) -> list[list[MessageThread]]:
+        async with self._sessions() as db:
+            return await thread_pages(db, keys)
+
+    async def _load_thread_counts(self, customer_ids: list[int]) -> list[int]:
+        async with self._sessions() as db:
+            return await thread_counts(db, customer_ids)
+
+    async def _load_unread_counts(self, thread_ids: list[int]) -> list[int]:
+        """Unread messages per thread for the viewer: those from the other side after their marker."""
+        if self._principal is None:
+            return [0 for _ in thread_ids]
+        side = SenderKind.CUSTOMER_SERVICE if self._principal.is_staff else SenderKind.CUSTOMER
+        async with self._sessions() as db:
+            counts = await unread_counts(db, thread_ids, self._principal.user_id, other_side(side))
+        return [counts.get(tid, 0) for tid in thread_ids]

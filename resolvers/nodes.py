@@ -43,6 +43,12 @@ async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
         if access is None or not access.is_owner:
             raise not_found()
         return type_name, grant
+    if type_name in MESSAGE_NODES:
+        return type_name, await _message_node(ctx, type_name, pk)
+    if type_name == "Bulletin":
+        from resolvers.bulletins import bulletin_for_viewer
+
+        return type_name, await bulletin_for_viewer(ctx, pk)
     if type_name not in NODE_SECTIONS:
         raise not_found()
     loader = {
@@ -62,3 +68,29 @@ async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
     if section is not None and not access.allows(section, AccessLevel.READ):
         raise forbidden()
     return type_name, row
+
+
+#: Node types of the ``MESSAGES`` section, reached through their thread's customer.
+MESSAGE_NODES = frozenset({"MessageThread", "Message", "Attachment"})
+
+
+async def _message_node(ctx: Context, type_name: str, pk: int) -> Any:
+    """A thread, message or attachment of a customer the viewer may read ``MESSAGES`` of."""
+    loaders = ctx.loaders
+    row: Any = None
+    if type_name == "Attachment":
+        row = await loaders.attachment_by_id.load(pk)
+        message = None if row is None else await loaders.message_by_id.load(row.message_id)
+    else:
+        message = await loaders.message_by_id.load(pk) if type_name == "Message" else None
+        row = message
+    thread_id = pk if type_name == "MessageThread" else (None if message is None else message.thread_id)
+    thread = None if thread_id is None else await loaders.message_thread_by_id.load(thread_id)
+    if thread is None:
+        raise not_found()
+    access = await loaders.access_by_customer_id.load(thread.customer_id)
+    if access is None:
+        raise not_found()
+    if not access.allows(Section.MESSAGES, AccessLevel.READ):
+        raise forbidden()
+    return thread if type_name == "MessageThread" else row

@@ -1,38 +1,40 @@
 """Mobile tokens: ``obtainToken`` (password or refresh-token grant) and ``revokeRefreshToken``.
 
-Token requests are throttled by failed attempts, in a sliding window of
-``THROTTLE_WINDOW_SECONDS``: at most ``ACCOUNT_LIMIT`` failures per submitted username
-(whether or not such a user exists, so the answer reveals nothing) and
-``ADDRESS_LIMIT`` per client address (password and refresh-token failures together).
-Over a limit, the request is answered ``RATE_LIMITED`` with the retry-after in the
-message and in a ``Retry-After`` header, before any password is hashed. A successful
-password grant clears its username's count, so a real user is never locked out for
-longer than the window.
+Throttling (``auth.throttle``): a password grant is a sign-in and shares the sign-in
+limits of ``login`` (failures per username, whether or not it exists, and per client
+address; 5 and 20 per 15 minutes), so that the web and the mobile way together give a
+guesser one budget. Failed refresh-token grants are counted per client address
+(``REFRESH_PER_ADDRESS``). Over a limit the answer is ``RATE_LIMITED`` with the
+retry-after (seconds in the message and a ``Retry-After`` header), before any password is
+checked, and the same whether or not the account exists.
+
+Audit (``domain.audit``): password grants write ``SIGN_IN`` / ``SIGN_IN_FAILED`` /
+``SIGN_IN_LOCKED_OUT`` like ``login``, with ``method="token"``; a revoked refresh-token
+family writes ``REFRESH_TOKEN_FAMILY_REVOKED`` (``auth.tokens``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from auth.passwords import verify_password
-from auth.sessions import authenticate
+from auth import throttle
+from auth.passwords import hash_password, needs_rehash, verify_password
+from auth.sessions import check_credentials
 from auth.tokens import AccessTokens, issue_refresh_token, revoke_refresh_token, rotate_refresh_token
+from domain.audit import record_event
 from domain.base import Language
 from domain.session import transaction
-from domain.users import AuditEvent
-from resolvers.auth import MAX_PASSWORD, MAX_USERNAME, FieldError
+from domain.usernames import username_key
+from resolvers.auth import MAX_PASSWORD, MAX_USERNAME, FieldError, rate_limited
 from resolvers.context import Context, Rules
 from resolvers.texts import pick, text
 
-ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
-THROTTLE_WINDOW_SECONDS = 15 * 60
-#: Audit actions of token sign-ins.
-TOKEN_SIGN_IN_ACTION = "sign_in.token"
-TOKEN_SIGN_IN_FAILED_ACTION = "sign_in_failed.token"
+#: Failed refresh-token grants from one client address.
+REFRESH_PER_ADDRESS = throttle.Policy("token-refresh:address", 20, 15 * 60)
+#: How a token sign-in is told apart from ``login`` in the audit log.
+AUDIT_METHOD = "token"
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "one_grant": {
@@ -45,20 +47,17 @@ _TEXTS: dict[str, dict[Language, str]] = {
         Language.SV: "Token är inte giltig. Logga in igen.",
         Language.EN: "The token is not valid. Sign in again.",
     },
-    "rate_limited": {
-        Language.FI: "Liian monta epäonnistunutta yritystä. Yritä uudelleen {minutes} minuutin kuluttua.",
-        Language.SV: "För många misslyckade försök. Försök igen om {minutes} minuter.",
-        Language.EN: "Too many failed attempts. Try again in {minutes} minutes.",
-    },
 }
 
 
-@lru_cache(maxsize=8)
 def access_tokens(rules: Rules) -> AccessTokens:
-    """The access-token signer and verifier of a deployment (one per set of rules)."""
-    return AccessTokens.from_settings(
-        secret=rules.signing_key, public_origin=rules.public_origin, minutes=rules.access_token_minutes
-    )
+    """The access-token signer and verifier of a deployment (its key derived once)."""
+    return _access_tokens(rules.signing_key, rules.public_origin, rules.access_token_minutes)
+
+
+@lru_cache(maxsize=8)
+def _access_tokens(secret: str, public_origin: str, minutes: int) -> AccessTokens:
+    return AccessTokens.from_settings(secret=secret, public_origin=public_origin, minutes=minutes)
 
 
 @dataclass
@@ -71,44 +70,8 @@ class TokenResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def account_key(username: str) -> str:
-    """Rate-limit key of failed token requests for one submitted username."""
-    return f"token:account:{username.strip().casefold()[:MAX_USERNAME]}"
-
-
-def address_key(address: str) -> str:
-    """Rate-limit key of failed token requests from one client address."""
-    return f"token:address:{address or 'unknown'}"
-
-
 def _error(code: str, message: str, path: list[str] | None = None) -> TokenResult:
     return TokenResult(errors=[FieldError(path, code, message)])
-
-
-async def _retry_after(ctx: Context, keys: list[tuple[str, int]]) -> int:
-    """Seconds until every key is under its limit again; 0 when all are now."""
-    if ctx.limiter is None:
-        return 0
-    wait = 0
-    for key, limit in keys:
-        verdict = await ctx.limiter.peek(key, limit=limit, window_seconds=THROTTLE_WINDOW_SECONDS)
-        if not verdict.allowed:
-            wait = max(wait, verdict.retry_after)
-    return wait
-
-
-async def _count_failure(ctx: Context, keys: list[tuple[str, int]]) -> None:
-    if ctx.limiter is None:
-        return
-    for key, limit in keys:
-        await ctx.limiter.hit(key, limit=limit, window_seconds=THROTTLE_WINDOW_SECONDS)
-
-
-def _rate_limited(ctx: Context, seconds: int) -> TokenResult:
-    if ctx.response is not None:
-        ctx.response.headers["Retry-After"] = str(seconds)
-    minutes = max(1, math.ceil(seconds / 60))
-    return _error("RATE_LIMITED", pick(_TEXTS["rate_limited"], ctx.language).format(minutes=minutes))
 
 
 async def obtain_token(
@@ -127,53 +90,62 @@ async def obtain_token(
 
 
 async def _password_grant(ctx: Context, username: str, password: str) -> TokenResult:
-    keys = [(account_key(username), ACCOUNT_LIMIT), (address_key(ctx.client_address), ADDRESS_LIMIT)]
-    wait = await _retry_after(ctx, keys)
-    if wait:
-        return _rate_limited(ctx, wait)
-    wrong = _error("INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))
-    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD or not username or not password:
-        verify_password(None, "")  # the same time as a wrong password
-        await _count_failure(ctx, keys)
-        return wrong
+    account = username_key(username[:MAX_USERNAME])
+    address = ctx.client_address
+    gate = await throttle.sign_in_gate(ctx.limiter, account, address)
+    if not gate.allowed:
+        return TokenResult(errors=[rate_limited(ctx, gate.retry_after)])
+    acceptable = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
     rules = ctx.rules
+    refresh = ""
     async with transaction(ctx.sessions) as db:
-        user = await authenticate(db, username, password)
-        if user is None or user.id is None:
-            db.add(
-                AuditEvent(
-                    action=TOKEN_SIGN_IN_FAILED_ACTION,
-                    details={"username": username.strip().casefold(), "address": ctx.client_address},
-                )
+        if acceptable:
+            user, ok = await check_credentials(db, username, password)
+        else:
+            user, ok = None, verify_password(None, "")  # the same time as a wrong password
+        if not ok or user is None or user.id is None:
+            record_event(
+                db,
+                "SIGN_IN_FAILED",
+                actor_user_id=user.id if user else None,
+                address=address,
+                unknown_user=True if user is None else None,
+                method=AUDIT_METHOD,
             )
         else:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+                db.add(user)
             refresh = await issue_refresh_token(db, user.id, days=rules.refresh_token_days)
-            db.add(
-                AuditEvent(
-                    actor_user_id=user.id,
-                    action=TOKEN_SIGN_IN_ACTION,
-                    details={"address": ctx.client_address},
+            record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method=AUDIT_METHOD)
+    if not ok or user is None or user.id is None:
+        engaged = await throttle.sign_in_failed(ctx.limiter, account, address)
+        if engaged:
+            async with transaction(ctx.sessions) as db:
+                record_event(
+                    db,
+                    "SIGN_IN_LOCKED_OUT",
+                    actor_user_id=user.id if user else None,
+                    address=address,
+                    scopes=engaged,
+                    method=AUDIT_METHOD,
                 )
-            )
-    if user is None or user.id is None:
-        await _count_failure(ctx, keys)
-        return wrong
-    if ctx.limiter is not None:
-        await ctx.limiter.clear(keys[0][0])
+        return _error("INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))
+    await throttle.sign_in_succeeded(ctx.limiter, account)
     access = access_tokens(rules).issue(user.id)
     return TokenResult(access_token=access.token, refresh_token=refresh, expires_at=access.expires_at)
 
 
 async def _refresh_grant(ctx: Context, token: str) -> TokenResult:
-    keys = [(address_key(ctx.client_address), ADDRESS_LIMIT)]
-    wait = await _retry_after(ctx, keys)
-    if wait:
-        return _rate_limited(ctx, wait)
+    check = (REFRESH_PER_ADDRESS, ctx.client_address)
+    gate = await throttle.peek(ctx.limiter, check)
+    if not gate.allowed:
+        return TokenResult(errors=[rate_limited(ctx, gate.retry_after)])
     async with transaction(ctx.sessions) as db:
         # Committed also when refused: a reused token has just had its family revoked.
         rotation = await rotate_refresh_token(db, token, days=ctx.rules.refresh_token_days)
     if rotation.user_id is None or rotation.refresh_token is None:
-        await _count_failure(ctx, keys)
+        await throttle.count(ctx.limiter, check)
         message = pick(_TEXTS["invalid_refresh_token"], ctx.language)
         return _error("INVALID_TOKEN", message, ["input", "refreshToken"])
     access = access_tokens(ctx.rules).issue(rotation.user_id)

@@ -20,16 +20,30 @@ from strawberry.types import ExecutionContext
 from schema.access import AccessMutations
 from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
+from schema.bulletins import BulletinMutations
+from schema.contact import ContactMutations
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
 from schema.limits import DEFAULT_LIMITS, Limits, limits_rule
+from schema.messages import MessageMutations
+from schema.newsletter import NewsletterMutations
 from schema.query import Query
 from schema.registration import RegistrationMutations
 from schema.tokens import TokenMutations
 
 
 @strawberry.type(description="Changes to the customer Online service.")
-class Mutation(AuthMutations, AccountMutations, TokenMutations, RegistrationMutations, AccessMutations):
+class Mutation(
+    AuthMutations,
+    AccountMutations,
+    TokenMutations,
+    RegistrationMutations,
+    AccessMutations,
+    MessageMutations,
+    ContactMutations,
+    NewsletterMutations,
+    BulletinMutations,
+):
     pass
 
 

@@ -32,6 +32,8 @@ from schema.locations import LocationOfUse
 
 if TYPE_CHECKING:
     from schema.access import AccessGrant
+    from schema.contact import ContactInformation, MessagingSettings
+    from schema.messages import MessageThreadConnection
 
 
 @strawberry.type(description="A login account.")
@@ -154,6 +156,46 @@ class Customer(Node):
             issued_to=issued_to,
         )
         return InvoiceConnection.from_page(page, today=ctx.today, rules=ctx.rules)
+
+    @strawberry.field(
+        description="Message threads with customer service, newest activity first. "
+        "`first` defaults to 20, at most 100.",
+        directives=requires_access(base.Section.MESSAGES),
+    )
+    async def message_threads(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[MessageThreadConnection, strawberry.lazy("schema.messages")] | None:
+        from resolvers.messages import customer_threads
+        from schema.messages import MessageThreadConnection
+
+        return MessageThreadConnection.from_page(
+            await customer_threads(info.context, self.customer_id, first, after)
+        )
+
+    @strawberry.field(
+        description="All phone numbers and email addresses, and the postal address.",
+        directives=requires_access(base.Section.MY_INFORMATION),
+    )
+    async def contact_information(
+        self, info: strawberry.Info
+    ) -> Annotated[ContactInformation, strawberry.lazy("schema.contact")] | None:
+        from resolvers.contact import contact_information
+        from schema.contact import ContactInformation
+
+        found = await contact_information(info.context, self.customer_id)
+        return None if found is None else ContactInformation.from_contact(found)
+
+    @strawberry.field(
+        description="Electronic messaging settings: invoice delivery, language and consents.",
+        directives=requires_access(base.Section.MY_INFORMATION),
+    )
+    async def messaging_settings(
+        self, info: strawberry.Info
+    ) -> Annotated[MessagingSettings, strawberry.lazy("schema.contact")] | None:
+        from resolvers.contact import messaging_settings
+        from schema.contact import MessagingSettings
+
+        return MessagingSettings.from_row(await messaging_settings(info.context, self.customer_id))
 
 
 @strawberry.type(description="The signed-in user and the customers they can see.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from domain.base import Language as DomainLanguage
@@ -15,6 +17,9 @@ from schema.customers import Customer, User, Viewer
 from schema.enums import Language
 from schema.invoices import Invoice
 from schema.locations import LocationOfUse
+
+if TYPE_CHECKING:
+    from schema.messages import MessageThreadConnection
 
 
 @strawberry.type(description="Reads of the customer Online service.")
@@ -38,6 +43,12 @@ class Query:
             from schema.access import AccessGrant
 
             return AccessGrant.from_row(row)
+        if type_name in {"MessageThread", "Message", "Attachment"}:
+            from schema import messages
+
+            return getattr(messages, type_name).from_row(row)
+        if type_name == "Bulletin":
+            return Bulletin.from_shown(row)
         return None
 
     @strawberry.field(description="The signed-in user and their customers; null when not signed in.")
@@ -56,6 +67,18 @@ class Query:
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
         row, access = await customer_resolvers.customer_by_global_id(info.context, str(id))
         return Customer.from_row(row, access)
+
+    @strawberry.field(
+        description="Customer service: threads waiting for an answer (the customer wrote last), longest "
+        "waiting first; null with FORBIDDEN for anyone else. `first` defaults to 20, at most 100."
+    )
+    async def threads_awaiting_reply(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[MessageThreadConnection, strawberry.lazy("schema.messages")] | None:
+        from resolvers.messages import threads_awaiting_reply
+        from schema.messages import MessageThreadConnection
+
+        return MessageThreadConnection.from_page(await threads_awaiting_reply(info.context, first, after))
 
     @strawberry.field(
         description="Bulletins for the signed-in user, newest first, in `language` "

@@ -61,11 +61,24 @@ async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     await rt.close()
 
 
+async def forget_rate_limits(runtime: Runtime) -> None:
+    """Drop every counted attempt, so that one test's failed sign-ins (all from 127.0.0.1)
+    never throttle another test."""
+    limiter: Any = runtime.limiter
+    if getattr(limiter, "redis", None) is not None:
+        async for key in limiter.redis.scan_iter(match=f"{limiter.prefix}*"):
+            await limiter.redis.delete(key)
+    else:
+        async with runtime.sessions() as db, db.begin():
+            await db.execute(text("DELETE FROM rate_limit_hits"))
+
+
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+    await forget_rate_limits(runtime)
 
 
 class GraphQLResult(dict):  # type: ignore[type-arg]

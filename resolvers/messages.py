@@ -1,0 +1,490 @@
+"""Message threads ("Contact us", SPEC 8): the lists, sending with attachments, replies by staff.
+
+Sending a message is all or nothing:
+
+1. access (``READ_WRITE`` on ``MESSAGES``) and the input are checked before any file is read;
+2. every upload is streamed in chunks into a staging file of the file store while its size
+   is counted (more than ``MAX_ATTACHMENT_BYTES`` stops the reading at once) and its
+   SHA-256 computed; its type is then decided from its content and its name sanitised;
+3. the staged files are moved into the content-addressed store, and the thread, message,
+   attachment rows, read marker and audit event are written in one transaction;
+4. on any failure (a refused file, a database error, a cancelled request) the staging
+   files are removed, and so is every blob that step 3 created unless an attachment row
+   (of another message) uses the same content.
+
+A message is never committed before its files exist, and a refused message leaves no
+file. Staff (customer service) reads threads through ``threads_awaiting_reply`` and
+answers with ``reply_to_thread``; its answer makes the thread ``ANSWERED`` (or
+``CLOSED``) and unread for the customer-side users until each of them reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from auth.access import CustomerAccess
+from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, safe_filename, sniff_content_type
+from domain.audit import record_event
+from domain.base import AccessLevel, Language, Section, utcnow
+from domain.customers import Customer, CustomerKind
+from domain.files import FilesystemStore
+from domain.messages import (
+    MAX_BODY_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    Attachment,
+    Message,
+    MessageCategory,
+    MessageThread,
+    SenderKind,
+    ThreadPageKey,
+    ThreadStatus,
+    awaiting_reply_page,
+    mark_read,
+    status_after,
+)
+from domain.session import transaction
+from domain.users import User
+from resolvers.access import record_write, require_section_write
+from resolvers.auth import FieldError
+from resolvers.context import Context
+from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
+from resolvers.ids import pk_of
+from resolvers.messaging_texts import field_error, message
+from resolvers.pagination import page_size
+
+#: Uploads are read in pieces of this size.
+CHUNK_BYTES = 256 * 1024
+
+
+class UploadedFile(Protocol):
+    """What an upload gives (Starlette's ``UploadFile``)."""
+
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+
+def encode_thread_cursor(at: datetime, pk: int) -> str:
+    """An opaque cursor holding a thread's sort key (its last activity and id)."""
+    raw = json.dumps([at.isoformat(), pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The sort key in a cursor; a malformed cursor is bad input."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > 120:
+            raise ValueError
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at = datetime.fromisoformat(value)
+        if at.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise bad_input("`after` is not a valid cursor.") from None
+    return at, pk
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A page of threads with their cursors; ``customer_id`` None for the staff queue."""
+
+    rows: Sequence[tuple[str, MessageThread]]
+    has_next_page: bool
+    customer_id: int | None
+    total: int | None = None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.rows[-1][0] if self.rows else None
+
+
+def _page(rows: Sequence[MessageThread], first: int, **extra: Any) -> ThreadPage:
+    shown = rows[:first]
+    return ThreadPage(
+        rows=[(encode_thread_cursor(t.last_message_at, t.id or 0), t) for t in shown],
+        has_next_page=len(rows) > first,
+        **extra,
+    )
+
+
+async def customer_threads(
+    ctx: Context, customer_id: int, first: int | None, after: str | None
+) -> ThreadPage:
+    """A page of the customer's threads, newest activity first (the field is guarded)."""
+    size = page_size(first)
+    key = ThreadPageKey(customer_id=customer_id, first=size, after=decode_thread_cursor(after))
+    rows = await ctx.loaders.message_thread_page.load(key)
+    return _page(rows, size, customer_id=customer_id)
+
+
+async def thread_count(ctx: Context, page: ThreadPage) -> int:
+    """``totalCount`` of a thread list."""
+    if page.customer_id is None:
+        return page.total or 0
+    return await ctx.loaders.message_thread_count.load(page.customer_id)
+
+
+def require_staff(ctx: Context) -> int:
+    """The staff user's id; ``UNAUTHENTICATED`` / ``FORBIDDEN`` for anyone else."""
+    principal = ctx.require_principal()
+    if not principal.is_staff:
+        raise CodedError(ErrorCode.FORBIDDEN, "Only customer service can do this.")
+    return principal.user_id
+
+
+async def threads_awaiting_reply(ctx: Context, first: int | None, after: str | None) -> ThreadPage:
+    """Customer service's queue: threads whose last message is the customer's, longest waiting first."""
+    require_staff(ctx)
+    size = page_size(first)
+    async with ctx.sessions() as db:
+        rows, total = await awaiting_reply_page(db, size, decode_thread_cursor(after))
+    return _page(rows, size, customer_id=None, total=total)
+
+
+def sender_display_name(row: Message, language: Language) -> str:
+    """Customer service answers as the service (in the viewer's language), customers by name."""
+    if row.sender_kind is SenderKind.CUSTOMER_SERVICE:
+        return message("customer_service", language)
+    return row.sender_name
+
+
+async def thread_of_viewer(ctx: Context, thread_id: int) -> MessageThread:
+    """A thread the viewer may read (``MESSAGES`` read access, or staff); ``NOT_FOUND`` otherwise."""
+    principal = ctx.require_principal()
+    thread = await ctx.loaders.message_thread_by_id.load(thread_id)
+    if thread is None:
+        raise not_found()
+    if principal.is_staff:
+        return thread
+    access = await ctx.loaders.access_by_customer_id.load(thread.customer_id)
+    if access is None or not access.allows(Section.MESSAGES, AccessLevel.READ):
+        raise not_found()
+    return thread
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class MessageResult:
+    """Outcome of sending or replying: the thread and message, or the reasons nothing changed."""
+
+    thread: MessageThread | None = None
+    message: Message | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class StagedFile:
+    """An upload written to the staging folder, checked and named."""
+
+    path: Path
+    sha256: str
+    size: int
+    filename: str
+    content_type: str
+
+
+def _store(ctx: Context) -> FilesystemStore:
+    if ctx.files is None:
+        raise RuntimeError("the context has no file store")
+    return ctx.files
+
+
+async def _stage(
+    ctx: Context, store: FilesystemStore, upload: UploadedFile, index: int
+) -> StagedFile | FieldError:
+    """Stream one upload into a staging file; refuse it (and remove the file) when it does not pass."""
+    path = ["attachments", str(index)]
+    staged = await asyncio.to_thread(store.new_staging_file)
+    keep = False
+    try:
+        seek = getattr(upload, "seek", None)
+        if seek is not None:
+            await seek(0)
+        digest = hashlib.sha256()
+        size = 0
+        with staged.open("wb") as fh:
+            while chunk := await upload.read(CHUNK_BYTES):
+                size += len(chunk)
+                if size > MAX_ATTACHMENT_BYTES:
+                    return field_error(
+                        ctx.language,
+                        path,
+                        "ATTACHMENT_TOO_LARGE",
+                        "attachment_too_large",
+                        mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                    )
+                digest.update(chunk)
+                await asyncio.to_thread(fh.write, chunk)
+        if size == 0:
+            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "attachment_empty")
+        content_type = await asyncio.to_thread(sniff_content_type, staged)
+        if content_type is None:
+            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "unsupported_file_type")
+        keep = True
+        return StagedFile(
+            staged, digest.hexdigest(), size, safe_filename(upload.filename, content_type), content_type
+        )
+    finally:
+        if not keep:
+            staged.unlink(missing_ok=True)
+
+
+async def _stage_all(
+    ctx: Context, store: FilesystemStore, uploads: Sequence[UploadedFile]
+) -> tuple[list[StagedFile], list[FieldError]]:
+    staged: list[StagedFile] = []
+    errors: list[FieldError] = []
+    try:
+        for index, upload in enumerate(uploads):
+            result = await _stage(ctx, store, upload, index)
+            if isinstance(result, FieldError):
+                errors.append(result)
+            else:
+                staged.append(result)
+    except BaseException:
+        _discard(staged)
+        raise
+    if errors:
+        _discard(staged)
+        return [], errors
+    return staged, []
+
+
+def _discard(staged: Sequence[StagedFile]) -> None:
+    for item in staged:
+        item.path.unlink(missing_ok=True)
+
+
+async def _remove_orphans(ctx: Context, store: FilesystemStore, created: Sequence[str]) -> None:
+    """Remove blobs this request created, unless an attachment row uses the same content."""
+    if not created:
+        return
+    async with ctx.sessions() as db:
+        used = set(
+            (await db.execute(select(Attachment.sha256).where(Attachment.sha256.in_(created)))).scalars()
+        )
+    for key in set(created) - used:
+        await asyncio.to_thread(store.delete, key)
+
+
+def _check_text(ctx: Context, value: str | None, name: str, limit: int) -> tuple[str, list[FieldError]]:
+    text = (value or "").strip()
+    if not text:
+        return text, [field_error(ctx.language, [name], "INVALID_INPUT", "required")]
+    if len(text) > limit:
+        return text, [field_error(ctx.language, [name], "INVALID_INPUT", "too_long", max=limit)]
+    return text, []
+
+
+async def _sender_name(db: Any, ctx: Context, access: CustomerAccess) -> str:
+    """The owner of a person customer writes under the customer's name, anyone else by username."""
+    assert ctx.principal is not None
+    if access.is_owner:
+        customer = await db.get(Customer, access.customer_id)
+        if customer is not None and customer.kind is CustomerKind.PERSON:
+            return customer.name
+    user = await db.get(User, ctx.principal.user_id)
+    return user.username if user is not None else ""
+
+
+async def send_message(
+    ctx: Context,
+    customer_gid: str,
+    *,
+    thread_gid: str | None,
+    subject: str | None,
+    category: MessageCategory | None,
+    body: str,
+    uploads: Sequence[UploadedFile],
+) -> MessageResult:
+    """A new thread (subject and category needed) or a reply in a thread of the same customer."""
+    principal = ctx.require_principal()
+    customer_id = pk_of(customer_gid, "Customer")
+    if customer_id is None:
+        raise not_found()
+    access = await require_section_write(ctx, customer_id, Section.MESSAGES)
+    text, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
+    thread_id: int | None = None
+    title = ""
+    if thread_gid is not None:
+        thread_id = pk_of(thread_gid, "MessageThread")
+        existing = await ctx.loaders.message_thread_by_id.load(thread_id) if thread_id else None
+        if existing is None or existing.customer_id != customer_id:
+            errors.append(field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
+        elif existing.status is ThreadStatus.CLOSED:
+            errors.append(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+    else:
+        if not (subject or "").strip() or category is None:
+            missing = "subject" if not (subject or "").strip() else "category"
+            errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "new_thread_fields"))
+        else:
+            title, subject_errors = _check_text(ctx, subject, "subject", MAX_SUBJECT_LENGTH)
+            errors.extend(subject_errors)
+    if len(uploads) > MAX_ATTACHMENTS:
+        errors.append(
+            field_error(
+                ctx.language,
+                ["attachments"],
+                "TOO_MANY_ATTACHMENTS",
+                "too_many_attachments",
+                max=MAX_ATTACHMENTS,
+            )
+        )
+    if errors:
+        return MessageResult(errors=errors)
+
+    store = _store(ctx)
+    staged, errors = await _stage_all(ctx, store, uploads)
+    if errors:
+        return MessageResult(errors=errors)
+
+    created: list[str] = []
+    try:
+        for item in staged:
+            if await asyncio.to_thread(store.put_file, item.path, item.sha256):
+                created.append(item.sha256)
+        async with transaction(ctx.sessions) as db:
+            now = utcnow()
+            if thread_id is None:
+                assert category is not None
+                thread = MessageThread(
+                    customer_id=customer_id,
+                    subject=title,
+                    category=category,
+                    created_at=now,
+                    last_message_at=now,
+                )
+                db.add(thread)
+                await db.flush()
+            else:
+                thread = await db.get(MessageThread, thread_id, with_for_update=True)
+                if (
+                    thread is None
+                    or thread.customer_id != customer_id
+                    or thread.status is ThreadStatus.CLOSED
+                ):
+                    raise _Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+                thread.last_message_at = max(now, thread.last_message_at)
+            thread.status = status_after(thread, SenderKind.CUSTOMER)
+            row = Message(
+                thread_id=thread.id or 0,
+                body=text,
+                sent_at=thread.last_message_at,
+                sender_kind=SenderKind.CUSTOMER,
+                sender_user_id=principal.user_id,
+                sender_name=await _sender_name(db, ctx, access),
+            )
+            db.add(row)
+            await db.flush()
+            for item in staged:
+                db.add(
+                    Attachment(
+                        message_id=row.id or 0,
+                        filename=item.filename,
+                        content_type=item.content_type,
+                        size_bytes=item.size,
+                        sha256=item.sha256,
+                    )
+                )
+            await mark_read(db, thread.id or 0, principal.user_id, row.sent_at)
+            record_write(
+                db,
+                ctx,
+                access,
+                "message.sent",
+                threadId=thread.id,
+                messageId=row.id,
+                attachments=len(staged) or None,
+                newThread=True if thread_id is None else None,
+            )
+    except _Refused as refused:
+        await _remove_orphans(ctx, store, created)
+        return MessageResult(errors=[refused.error])
+    except BaseException:
+        await asyncio.shield(_remove_orphans(ctx, store, created))
+        raise
+    finally:
+        _discard(staged)
+    return MessageResult(thread=thread, message=row)
+
+
+class _Refused(Exception):
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+async def mark_thread_read(ctx: Context, thread_gid: str) -> MessageThread:
+    """Everything in the thread up to its last message is read for the viewer."""
+    principal = ctx.require_principal()
+    thread_id = pk_of(thread_gid, "MessageThread")
+    thread = await ctx.loaders.message_thread_by_id.load(thread_id) if thread_id else None
+    if thread is None:
+        raise not_found()
+    access = await require_section_write(ctx, thread.customer_id, Section.MESSAGES)
+    async with transaction(ctx.sessions) as db:
+        await mark_read(db, thread.id or 0, principal.user_id, thread.last_message_at)
+        record_write(db, ctx, access, "message_thread.marked_read", threadId=thread.id)
+    return thread
+
+
+async def reply_to_thread(ctx: Context, thread_gid: str, body: str, *, close: bool) -> MessageResult:
+    """Customer service answers a thread (``ANSWERED``), or answers and closes it (``CLOSED``)."""
+    staff_id = require_staff(ctx)
+    thread_id = pk_of(thread_gid, "MessageThread")
+    text, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
+    if thread_id is None:
+        errors.insert(0, field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
+    if errors:
+        return MessageResult(errors=errors)
+    async with transaction(ctx.sessions) as db:
+        thread = await db.get(MessageThread, thread_id, with_for_update=True)
+        if thread is None:
+            return MessageResult(
+                errors=[field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread")]
+            )
+        now = max(utcnow(), thread.last_message_at)
+        thread.last_message_at = now
+        thread.status = status_after(thread, SenderKind.CUSTOMER_SERVICE, close=close)
+        row = Message(
+            thread_id=thread.id or 0,
+            body=text,
+            sent_at=now,
+            sender_kind=SenderKind.CUSTOMER_SERVICE,
+            sender_user_id=staff_id,
+            sender_name=message("customer_service", Language.FI),
+        )
+        db.add(row)
+        await db.flush()
+        await mark_read(db, thread.id or 0, staff_id, now)
+        record_event(
+            db,
+            "message_thread.replied",
+            actor_user_id=staff_id,
+            customer_id=thread.customer_id,
+            threadId=thread.id,
+            messageId=row.id,
+            closed=True if close else None,
+        )
+    return MessageResult(thread=thread, message=row)
