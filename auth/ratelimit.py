@@ -9,13 +9,14 @@ window.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import RateLimitHit
@@ -45,6 +46,11 @@ class RateLimiter(Protocol):
         ...
 
 
+def _lock_id(key: str) -> int:
+    """A signed 64-bit number for ``key`` (PostgreSQL advisory lock)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
 class DatabaseRateLimiter:
     """Rate limits in the ``rate_limit_hits`` table (one row per counted attempt)."""
 
@@ -67,6 +73,11 @@ class DatabaseRateLimiter:
 
     async def hit(self, key: str, *, limit: int, window_seconds: int) -> Verdict:
         async with self.sessions() as db, db.begin():
+            if (await db.connection()).dialect.name == "postgresql":
+                # Count-after-insert is only atomic when hits of one key take turns: under
+                # READ COMMITTED two concurrent hits would not see each other's row (SQLite
+                # lets one writer at a time anyway). The lock ends with the transaction.
+                await db.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _lock_id(key)})
             await db.execute(
                 delete(RateLimitHit).where(
                     RateLimitHit.key == key, RateLimitHit.at <= utcnow() - timedelta(seconds=window_seconds)

@@ -1,19 +1,16 @@
 """Throttling of password guessing and of recovery emails (SPEC 4, issue 3 part 10).
 
 Sliding windows counted by the process's ``RateLimiter`` (Redis when configured, else
-the database). The numbers:
+the database). The numbers (all windows 15 minutes):
 
-=============================  ===========================================  =========
-key                            what is counted                              limit
-=============================  ===========================================  =========
-``sign-in:account``            failed sign-ins for one username (whether    5 / 15 min
-                               or not it exists; case-insensitive)
-``sign-in:address``            failed sign-ins from one client address      20 / 15 min
-``password-check:user``        wrong current passwords in ``changePassword``  5 / 15 min
-                               / ``changeUsername`` of one signed-in user
-``recovery:email``             reset / reminder requests for one address    3 / 15 min
-``recovery:address``           reset / reminder requests from one client    10 / 15 min
-=============================  ===========================================  =========
+- ``sign-in:account``: 5 failed sign-ins per username, whether or not it exists
+  (case-insensitive); shared by ``login`` and ``obtainToken`` with a password;
+- ``sign-in:address``: 20 failed sign-ins per client address;
+- ``password-check:user``: 5 wrong current passwords per signed-in user in
+  ``changePassword`` / ``changeUsername``;
+- ``recovery:email``: 3 requests per email address, counted apart for
+  ``requestPasswordReset`` and ``requestUsernameReminder``;
+- ``recovery:address``: 10 recovery requests (of both kinds) per client address.
 
 Sign-in: before the password is checked, both sign-in keys are *peeked*; when either is
 full the attempt is refused with a retry-after, without checking the password (so a
