@@ -12,6 +12,7 @@ from domain import messages as domain
 from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from resolvers import messages as resolvers
 from resolvers.documents import file_url
+from resolvers.errors import bad_input
 from resolvers.ids import to_global_id
 from schema.auth import user_errors
 from schema.common import Node, UserError
@@ -238,6 +239,8 @@ class MessageMutations:
     )
     async def send_message(self, info: strawberry.Info, input: SendMessageInput) -> SendMessagePayload:
         uploads = list(input.attachments or [])
+        if any(not callable(getattr(upload, "read", None)) for upload in uploads):
+            raise bad_input("`attachments` must be files of a GraphQL multipart request.")
         try:
             result = await resolvers.send_message(
                 info.context,

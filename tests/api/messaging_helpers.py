@@ -150,3 +150,25 @@ async def threads_of(client: httpx.AsyncClient, customer: str, first: int = 50) 
     from tests.conftest import operation
 
     return await gql(client, operation("MessageThreads"), {"customerId": customer, "first": first})
+
+
+async def matti_demo_grant_id(runtime) -> int:
+    """The demo grant that makes Matti Maija's delegate (other tests may add grants of their own)."""
+    from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
+
+    matti = await user_id(runtime, "matti")
+    async with runtime.sessions() as db:
+        return int(
+            await db.scalar(
+                select(AccessGrant.id)
+                .join(Customer, Customer.id == AccessGrant.customer_id)
+                .where(
+                    Customer.customer_number == MAIJA_NUMBER,
+                    AccessGrant.grantee_user_id == matti,
+                    AccessGrant.kind == GrantKind.DELEGATE,
+                    AccessGrant.status == GrantStatus.ACTIVE,
+                )
+                .order_by(AccessGrant.id)
+                .limit(1)
+            )
+        )

@@ -20,6 +20,7 @@ from resolvers.ids import to_global_id
 from tests.api.messaging_helpers import (
     SEND,
     customer_gid,
+    matti_demo_grant_id,
     message_rows,
     multipart_parts,
     restored_messages,
@@ -513,9 +514,7 @@ async def test_only_customer_service_replies_and_sees_the_queue(client, runtime)
     assert queue.data["threadsAwaitingReply"] is None and queue.codes() == ["FORBIDDEN"]
 
 
-async def test_a_delegate_with_read_cannot_write_and_writes_on_behalf_are_audited(
-    client, runtime, restore
-) -> None:
+async def test_a_delegates_writes_are_audited_and_stay_in_their_sections(client, runtime, restore) -> None:
     customer = await customer_gid(runtime)
     await login(client, "matti")
     sent = await gql(client, SEND, new_thread(customer, body="Kirjoitan Maijan puolesta."))
@@ -547,11 +546,8 @@ async def test_a_read_only_delegate_cannot_send_or_mark_read(client, runtime, re
     from domain.customers import AccessGrant
 
     customer = await customer_gid(runtime)
-    matti_id = await user_id(runtime, "matti")
     async with runtime.sessions() as db, db.begin():
-        grant = (
-            await db.execute(select(AccessGrant).where(AccessGrant.grantee_user_id == matti_id))
-        ).scalar_one()
+        grant = await db.get(AccessGrant, await matti_demo_grant_id(runtime))
         before = dict(grant.permissions)
         grant.permissions = {**before, "MESSAGES": "READ"}
     try:
@@ -621,3 +617,12 @@ async def test_message_threads_statements_do_not_grow_with_threads(client, runti
         assert response.json()["data"]["sendMessage"]["errors"] == []
     assert await statements() == before
     assert before <= 10
+
+
+async def test_attachments_must_be_uploaded_files(client, runtime, restore) -> None:
+    await login(client, "maija")
+    customer = await customer_gid(runtime)
+    rows_before = await message_rows(runtime)
+    result = await gql(client, SEND, new_thread(customer, attachments=["not a file"]))
+    assert result.data is None and result.codes() == ["BAD_USER_INPUT"]
+    assert await message_rows(runtime) == rows_before
