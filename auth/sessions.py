@@ -27,6 +27,7 @@ used instead of updating ``user_sessions`` rows directly, which misses Redis ses
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -282,7 +283,7 @@ async def check_credentials(db: AsyncSession, username: str, password: str) -> t
     user = (
         await db.execute(select(User).where(User.username_key == username_key(username)))
     ).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     return user, ok and user is not None
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import throttle
 from auth.passwords import hash_password, needs_rehash, verify_password
-from auth.sessions import SESSION_COOKIE, create_session, end_session
+from auth.sessions import SESSION_COOKIE, check_credentials, create_session, end_session
 from domain.audit import record_event
 from domain.session import transaction
 from domain.usernames import username_key
@@ -17,6 +19,8 @@ from domain.users import User
 from resolvers.account_texts import account_message
 from resolvers.context import Context
 from resolvers.texts import text
+
+T = TypeVar("T")
 
 #: Longer inputs are refused before hashing, so that nobody can make us hash megabytes.
 MAX_USERNAME = 64
@@ -46,49 +50,61 @@ def rate_limited(ctx: Context, retry_after: int) -> FieldError:
     return FieldError(None, "RATE_LIMITED", message)
 
 
-async def login(ctx: Context, username: str, password: str) -> LoginResult:
-    """Check the credentials; on success start a session and set its HttpOnly cookie.
+@dataclass
+class SignIn(Generic[T]):
+    """Outcome of a password sign-in: the user and what ``on_success`` made, or an error."""
 
-    Failed sign-ins are throttled per username and per client address (``auth.throttle``):
-    while locked, every attempt, with a right password or not, for an existing username
-    or not, gets the same ``RATE_LIMITED`` answer and no password is checked. Sign-ins,
-    failures and lockouts are written to the audit log.
+    user: User | None = None
+    result: T | None = None
+    error: FieldError | None = None
+
+
+async def password_sign_in(
+    ctx: Context,
+    username: str,
+    password: str,
+    *,
+    method: str,
+    on_success: Callable[[AsyncSession, User], Awaitable[T]],
+) -> SignIn[T]:
+    """Check a username and password under the sign-in throttle, auditing the attempt.
+
+    Shared by ``login`` (web session) and ``obtainToken`` (mobile tokens), so the two ways
+    give a guesser one budget. Failed sign-ins are throttled per username and per client
+    address (``auth.throttle``): while locked, every attempt, with a right password or not,
+    for an existing username or not, gets the same ``RATE_LIMITED`` answer and no password
+    is checked. ``on_success`` runs in the transaction that records the sign-in (it starts
+    the session or issues the refresh token). An unknown user costs the same hashing time
+    as a wrong password, and hashing runs off the event loop.
     """
-    wrong = LoginResult(
-        errors=[FieldError(None, "INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))]
-    )
     account = username_key(username[:MAX_USERNAME])
     address = ctx.client_address
     gate = await throttle.sign_in_gate(ctx.limiter, account, address)
     if not gate.allowed:
-        return LoginResult(errors=[rate_limited(ctx, gate.retry_after)])
+        return SignIn(error=rate_limited(ctx, gate.retry_after))
     acceptable = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
-    token = ""
+    result: T | None = None
     async with transaction(ctx.sessions) as db:
-        user = None
         if acceptable:
-            user = (await db.execute(select(User).where(User.username_key == account))).scalar_one_or_none()
-        # An unknown user (or a refused input) costs the same hashing time as a wrong password.
-        ok = await asyncio.to_thread(
-            verify_password, user.password_hash if user else None, password if acceptable else ""
-        )
+            user, ok = await check_credentials(db, username, password)
+        else:
+            user, ok = None, await asyncio.to_thread(verify_password, None, "")
         if not ok or user is None or user.id is None:
+            ok = False
             record_event(
                 db,
                 "SIGN_IN_FAILED",
                 actor_user_id=user.id if user else None,
                 address=address,
                 unknown_user=True if user is None else None,
-                method="password",
+                method=method,
             )
         else:
             if needs_rehash(user.password_hash):
                 user.password_hash = await asyncio.to_thread(hash_password, password)
                 db.add(user)
-            if ctx.principal is not None and ctx.principal.session_id is not None:
-                await end_session(db, ctx.principal.session_id)  # no session fixation
-            token = await create_session(db, user.id, days=ctx.rules.session_days)
-            record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method="password")
+            result = await on_success(db, user)
+            record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method=method)
     if not ok or user is None:
         engaged = await throttle.sign_in_failed(ctx.limiter, account, address)
         if engaged:
@@ -99,20 +115,40 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
                     actor_user_id=user.id if user else None,
                     address=address,
                     scopes=engaged,
+                    method=method,
                 )
-        return wrong
+        return SignIn(
+            error=FieldError(None, "INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))
+        )
     await throttle.sign_in_succeeded(ctx.limiter, account)
+    return SignIn(user=user, result=result)
+
+
+async def login(ctx: Context, username: str, password: str) -> LoginResult:
+    """Check the credentials; on success start a session and set its HttpOnly cookie.
+
+    A session this browser already had is ended first (no session fixation).
+    """
+
+    async def start_session(db: AsyncSession, user: User) -> str:
+        if ctx.principal is not None and ctx.principal.session_id is not None:
+            await end_session(db, ctx.principal.session_id)
+        return await create_session(db, user.id or 0, days=ctx.rules.session_days)
+
+    outcome = await password_sign_in(ctx, username, password, method="password", on_success=start_session)
+    if outcome.error is not None or outcome.result is None:
+        return LoginResult(errors=[outcome.error] if outcome.error else [])
     if ctx.response is not None:
         ctx.response.set_cookie(
             SESSION_COOKIE,
-            token,
+            outcome.result,
             max_age=ctx.rules.session_days * 86400,
             path="/",
             httponly=True,
             secure=ctx.rules.secure_cookies,
             samesite="lax",
         )
-    return LoginResult(user=user)
+    return LoginResult(user=outcome.user)
 
 
 async def logout(ctx: Context) -> list[FieldError]:

@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from auth import throttle
-from auth.passwords import hash_password, needs_rehash, verify_password
-from auth.sessions import check_credentials
 from auth.tokens import AccessTokens, issue_refresh_token, revoke_refresh_token, rotate_refresh_token
-from domain.audit import record_event
 from domain.base import Language
 from domain.session import transaction
-from domain.usernames import username_key
-from resolvers.auth import MAX_PASSWORD, MAX_USERNAME, FieldError, rate_limited
+from domain.users import User
+from resolvers.auth import FieldError, password_sign_in, rate_limited
 from resolvers.context import Context, Rules
 from resolvers.texts import pick, text
 
@@ -90,50 +89,14 @@ async def obtain_token(
 
 
 async def _password_grant(ctx: Context, username: str, password: str) -> TokenResult:
-    account = username_key(username[:MAX_USERNAME])
-    address = ctx.client_address
-    gate = await throttle.sign_in_gate(ctx.limiter, account, address)
-    if not gate.allowed:
-        return TokenResult(errors=[rate_limited(ctx, gate.retry_after)])
-    acceptable = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
-    rules = ctx.rules
-    refresh = ""
-    async with transaction(ctx.sessions) as db:
-        if acceptable:
-            user, ok = await check_credentials(db, username, password)
-        else:
-            user, ok = None, verify_password(None, "")  # the same time as a wrong password
-        if not ok or user is None or user.id is None:
-            record_event(
-                db,
-                "SIGN_IN_FAILED",
-                actor_user_id=user.id if user else None,
-                address=address,
-                unknown_user=True if user is None else None,
-                method=AUDIT_METHOD,
-            )
-        else:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-                db.add(user)
-            refresh = await issue_refresh_token(db, user.id, days=rules.refresh_token_days)
-            record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method=AUDIT_METHOD)
-    if not ok or user is None or user.id is None:
-        engaged = await throttle.sign_in_failed(ctx.limiter, account, address)
-        if engaged:
-            async with transaction(ctx.sessions) as db:
-                record_event(
-                    db,
-                    "SIGN_IN_LOCKED_OUT",
-                    actor_user_id=user.id if user else None,
-                    address=address,
-                    scopes=engaged,
-                    method=AUDIT_METHOD,
-                )
-        return _error("INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))
-    await throttle.sign_in_succeeded(ctx.limiter, account)
-    access = access_tokens(rules).issue(user.id)
-    return TokenResult(access_token=access.token, refresh_token=refresh, expires_at=access.expires_at)
+    async def issue_refresh(db: AsyncSession, user: User) -> str:
+        return await issue_refresh_token(db, user.id or 0, days=ctx.rules.refresh_token_days)
+
+    outcome = await password_sign_in(ctx, username, password, method=AUDIT_METHOD, on_success=issue_refresh)
+    if outcome.error is not None or outcome.user is None or outcome.user.id is None:
+        return TokenResult(errors=[outcome.error] if outcome.error else [])
+    access = access_tokens(ctx.rules).issue(outcome.user.id)
+    return TokenResult(access_token=access.token, refresh_token=outcome.result, expires_at=access.expires_at)
 
 
 async def _refresh_grant(ctx: Context, token: str) -> TokenResult:
