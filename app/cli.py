@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,11 @@ def export_schema_text(production: bool = False) -> str:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if "ENERGY_PORTAL_PUBLIC_ORIGIN" not in os.environ:
+        # Links in email, file URLs and the development IdP's redirects use the server's
+        # own origin: by default the address it listens on.
+        host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104 (a comparison)
+        os.environ["ENERGY_PORTAL_PUBLIC_ORIGIN"] = f"http://{host}:{args.port}"
     settings = Settings()
     settings.check_for_production()
     if args.workers > 1:
