@@ -12,6 +12,7 @@ from domain import (
     invoices,
     messages,
     newsletter,
+    reporting,
     users,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "messages",
     "metadata",
     "newsletter",
+    "reporting",
     "users",
 ]

@@ -24,6 +24,7 @@ from schema.bulletins import BulletinMutations
 from schema.contact import ContactMutations
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
+from schema.fastpath import FastPathExecutionContext
 from schema.limits import DEFAULT_LIMITS, Limits, limits_rule
 from schema.messages import MessageMutations
 from schema.newsletter import NewsletterMutations
@@ -74,8 +75,14 @@ def _factory(cls: type[SchemaExtension], *args: Any) -> Callable[[], SchemaExten
     return lambda: cls(*args)
 
 
-def build_schema(*, production: bool = False, limits: Limits = DEFAULT_LIMITS) -> strawberry.Schema:
-    """The GraphQL schema; in production without introspection and suggestions."""
+def build_schema(
+    *, production: bool = False, limits: Limits = DEFAULT_LIMITS, fast_path: bool = True
+) -> strawberry.Schema:
+    """The GraphQL schema; in production without introspection and suggestions.
+
+    ``fast_path`` completes long lists of leaf-only objects in one pass (``schema.fastpath``);
+    without it the stock executor runs (the tests and the benchmark compare the two).
+    """
     install_access_guards(reachable_types())
     extensions: list[Any] = [
         ProductionErrorPolicy if production else ErrorPolicy,
@@ -91,4 +98,5 @@ def build_schema(*, production: bool = False, limits: Limits = DEFAULT_LIMITS) -
         mutation=Mutation,
         extensions=extensions,
         schema_directives=[RequiresAccess],
+        execution_context_class=FastPathExecutionContext if fast_path else None,
     )

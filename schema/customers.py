@@ -24,6 +24,7 @@ from schema.enums import (
     CustomerKind,
     InvoiceStatus,
     Relationship,
+    Resolution,
     Section,
     UserRole,
 )
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from schema.access import AccessGrant
     from schema.contact import ContactInformation, MessagingSettings
     from schema.messages import MessageThreadConnection
+    from schema.reporting import ConsumptionSeries, InvoiceEstimate
 
 
 @strawberry.type(description="A login account.")
@@ -156,6 +158,40 @@ class Customer(Node):
             issued_to=issued_to,
         )
         return InvoiceConnection.from_page(page, today=ctx.today, rules=ctx.rules)
+
+    @strawberry.field(
+        description="Consumption of one of the customer's locations of use over local dates `from`..`to` "
+        "(inclusive, Europe/Helsinki) at `resolution`. BAD_USER_INPUT for `to` before `from`, a range "
+        "longer than the resolution allows (400 days at QUARTER_HOUR and HOUR, 3,660 at DAY) or finer "
+        "than the location is metered; NOT_FOUND for a location that is not the customer's.",
+        directives=requires_access(base.Section.REPORTING),
+    )
+    async def consumption(
+        self,
+        info: strawberry.Info,
+        location_of_use_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from", description="First day (local date).")],
+        to: Annotated[date, strawberry.argument(description="Last day (local date, inclusive).")],
+        resolution: Annotated[Resolution, strawberry.argument(description="Resolution of the points.")],
+    ) -> Annotated[ConsumptionSeries, strawberry.lazy("schema.reporting")] | None:
+        from schema.reporting import consumption_of_customer
+
+        return await consumption_of_customer(
+            info, self.customer_id, str(location_of_use_id), from_, to, resolution
+        )
+
+    @strawberry.field(
+        description="Estimate of the next invoice of one of the customer's locations of use: the current "
+        "billing period's consumption so far plus a projection, priced by the contract in force; null "
+        "without one. NOT_FOUND for a location that is not the customer's.",
+        directives=requires_access(base.Section.REPORTING),
+    )
+    async def next_invoice_estimate(
+        self, info: strawberry.Info, location_of_use_id: strawberry.ID
+    ) -> Annotated[InvoiceEstimate, strawberry.lazy("schema.reporting")] | None:
+        from schema.reporting import estimate_of_customer
+
+        return await estimate_of_customer(info, self.customer_id, str(location_of_use_id))
 
     @strawberry.field(
         description="Message threads with customer service, newest activity first. "

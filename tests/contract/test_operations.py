@@ -13,9 +13,6 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 #: Operations whose fields later issues build (issue numbers in the comments). This list
 #: only shrinks: a test fails when a pending operation starts to validate.
 PENDING = {
-    "Consumption": "reporting (issue 6)",
-    "ConsumptionChart": "reporting (issue 6)",
-    "NextInvoiceEstimate": "reporting (issue 6)",
 }
 
 

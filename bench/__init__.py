@@ -1,0 +1,1 @@
+"""Benchmarks: ``.venv/bin/python -m bench.consumption`` (see its docstring and the README)."""

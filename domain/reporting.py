@@ -1,0 +1,2057 @@
+"""Consumption reporting (SPEC 7): series from quarter-hour to year, cost, trend, similar
+locations and the next invoice estimate. Plain Python over SQLAlchemy Core.
+
+Series
+    A series covers the local (Europe/Helsinki) days ``first``..``last``, both inclusive.
+    Its points come from the calendar, not from the data: every quarter-hour, hour, day,
+    month or year of the range is a point (a day with the spring DST change has 23 hourly
+    points, one with the autumn change 25). ``MONTH`` and ``YEAR`` points cover the part of
+    their month or year inside the range and start at the first instant of that part.
+    Point starts carry the UTC offset in force (+02:00 or +03:00).
+
+Aggregation
+    Energy is summed in SQL in whole watt-hours, so the points of every resolution add
+    up exactly to the same total. ``QUARTER_HOUR`` and ``HOUR`` points are computed from
+    ``meter_readings`` (buckets ``ts - ts % 3600``: Finland's offsets are whole hours, so a
+    UTC hour is a local hour). ``DAY``, ``MONTH`` and ``YEAR`` points, previous-period totals
+    and the peer comparison read ``daily_consumption``, a rollup of the readings per
+    location and local day that ``refresh_daily_consumption`` maintains when readings
+    arrive (the demo data generator calls it; the migration that adds it fills it from the
+    readings already stored). Months and years are grouped in SQL on the year and month of
+    ``local_date`` (``EXTRACT``; ``strftime`` on SQLite), days read as they are. No raw
+    reading is ever summed in Python.
+
+Quality and completeness
+    A point's readings are the metering intervals inside it: 4 per hour while the
+    location is metered every 15 minutes, 1 per hour while it is metered hourly. A point
+    is ``MISSING`` when any of its readings is missing (its ``kwh`` is the sum of the
+    readings that exist, ``null`` when there is none), else ``ESTIMATED`` when any is
+    estimated, else ``MEASURED``. ``expectedReadings`` counts the metering intervals of the
+    range's days before today (a day's readings arrive the next day); ``missingReadings``
+    is what of them is neither measured nor estimated.
+
+Metering resolution
+    A location metered hourly has no ``QUARTER_HOUR`` series (``BAD_USER_INPUT``). A
+    location metered every 15 minutes is so from the day of its first 15-minute reading
+    (hourly before that, e.g. Maija's apartment from 2025-10-01): a ``QUARTER_HOUR`` series
+    must start on or after that day (``BAD_USER_INPUT`` naming the day); ``HOUR`` and
+    coarser work over both periods.
+
+Range limits
+    ``last`` before ``first``, dates outside 2000-2099, or more days than
+    ``MAX_DAYS[resolution]`` (400 at ``QUARTER_HOUR`` and ``HOUR``, 3,660 (about ten years)
+    at ``DAY``, 36,525 (a hundred years) at ``MONTH`` and ``YEAR``) raise
+    ``ReportingInputError`` naming the limit.
+
+Cost
+    From the location's contracts of the customer in force on each day: ``FIXED_PRICE``
+    energy price, ``TIME_OF_USE`` day price for local hours 07-22 and night price
+    otherwise, ``SPOT`` the day-ahead price of the reading's market time unit plus the
+    margin (an hourly reading in the 15-minute market era takes the mean of its four
+    quarter-hour prices, a 15-minute reading in the hourly era the price of its hour:
+    ``domain.billing.spot_price_for``), with the VAT rate of the day. Days before the
+    cutover (the current customer system) or without a contract have no price: a point
+    with readings on such a day has ``cost`` and ``unitPrice`` null, and so has the series'
+    ``totalCost``. A point's ``cost`` is euros with VAT rounded half-up to 0.00001;
+    ``unitPrice`` is cents/kWh with VAT rounded half-up to 0.001: the single price in force
+    for all of the point's readings, else (spot prices of several quarter-hours, day and
+    night, a price change) the consumption-weighted mean, null when it used no energy.
+    ``totalCost`` is the exact energy cost of the points plus the basic fees of the range's
+    days up to yesterday (pro rata per calendar month with VAT, by ``compute_invoice``),
+    rounded to the cent.
+
+Trend, peers, estimate
+    See ``previous_period``, ``similar_locations`` and ``next_invoice_estimate``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import Field, SQLModel
+
+from domain.base import HELSINKI, Resolution
+from domain.billing import (
+    DAY_START_HOUR,
+    NIGHT_START_HOUR,
+    InvoiceLineData,
+    LineKind,
+    Price,
+    compute_invoice,
+)
+from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality, SpotPrice
+from domain.contracts import Contract, PriceComponent, PriceKind, PriceUnit, Product, ProductKind
+from domain.customers import LocationOfUse
+from domain.payments import VAT_PERIODS, round_cents
+
+__all__ = [
+    "MAX_DAYS",
+    "Completeness",
+    "DailyConsumption",
+    "HourlyConsumption",
+    "InvoiceEstimate",
+    "PeerComparison",
+    "PeriodTotal",
+    "ReportingInputError",
+    "Series",
+    "SeriesPoint",
+    "SeriesPoints",
+    "consumption_series",
+    "data_available_until",
+    "local_midnight_ts",
+    "next_invoice_estimate",
+    "previous_period",
+    "quarter_hour_metering_from",
+    "refresh_daily_consumption",
+    "refresh_daily_consumption_sync",
+    "similar_locations",
+    "validate_range",
+]
+
+# --------------------------------------------------------------------------------------
+# The rollup table
+# --------------------------------------------------------------------------------------
+
+
+class DailyConsumption(SQLModel, table=True):
+    """The readings of one location on one local day, summed (kept by ``refresh_daily_consumption``)."""
+
+    __tablename__ = "daily_consumption"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    location_of_use_id: int = Field(foreign_key="locations_of_use.id", primary_key=True)
+    local_date: date = Field(primary_key=True)
+    #: Shortest metering interval of the day's readings (15 or 60).
+    interval_minutes: int = Field(sa_type=SmallInteger)
+    readings: int
+    measured: int
+    estimated: int
+    #: Sum of the readings' interval lengths: how much of the day is metered.
+    metered_minutes: int
+    wh: int = Field(sa_column=Column(BigInteger, nullable=False))
+    #: Energy of local hours 07-22 (time-of-use day energy).
+    wh_day: int = Field(sa_column=Column(BigInteger, nullable=False))
+    #: Sum of Wh x 4 x the reading's spot price in cents/MWh (see ``_spot_units``).
+    spot_units: int = Field(sa_column=Column(BigInteger, nullable=False))
+    #: Readings without a known spot price.
+    unpriced_readings: int
+
+
+class HourlyConsumption(SQLModel, table=True):
+    """The readings of a location metered every 15 minutes, summed per hour (its HOUR series).
+
+    Locations metered hourly are not copied here: a reading is their hour. Refresh a
+    location's rows when its metering resolution changes.
+    """
+
+    __tablename__ = "hourly_consumption"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    location_of_use_id: int = Field(foreign_key="locations_of_use.id", primary_key=True)
+    #: Start of the hour, UTC seconds since the epoch.
+    hour_ts: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    readings: int
+    measured: int
+    estimated: int
+    #: Weakest ``QUALITY_CODE`` of the hour's readings.
+    min_quality: int = Field(sa_type=SmallInteger)
+    wh: int
+    #: Sum of Wh x 4 x the reading's spot price in cents/MWh.
+    spot_units: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unpriced_readings: int
+
+
+# --------------------------------------------------------------------------------------
+# Inputs, outputs
+# --------------------------------------------------------------------------------------
+
+
+class ReportingInputError(ValueError):
+    """A request the reporting rules refuse; the message names the rule (BAD_USER_INPUT)."""
+
+
+#: Longest range per resolution, in days.
+MAX_DAYS: dict[Resolution, int] = {
+    Resolution.QUARTER_HOUR: 400,
+    Resolution.HOUR: 400,
+    Resolution.DAY: 3_660,
+    Resolution.MONTH: 36_525,
+    Resolution.YEAR: 36_525,
+}
+_LIMIT_TEXT: dict[Resolution, str] = {
+    Resolution.QUARTER_HOUR: "400 days",
+    Resolution.HOUR: "400 days",
+    Resolution.DAY: "3,660 days (about ten years)",
+    Resolution.MONTH: "36,525 days (a hundred years)",
+    Resolution.YEAR: "36,525 days (a hundred years)",
+}
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+class SeriesPoint(NamedTuple):
+    """One point of a series; the attribute names are the GraphQL ``ConsumptionPoint`` fields."""
+
+    #: First instant of the point, local time with its UTC offset.
+    start: datetime
+    #: Energy of the readings that exist, kWh (exact to the Wh); None without readings.
+    kwh: float | None
+    #: Energy price with VAT, cents/kWh (0.001); None when not known (see the module doc).
+    unit_price: Decimal | None
+    #: Energy cost with VAT, euros (0.00001); None when not known.
+    cost: Decimal | None
+    quality: ReadingQuality
+
+
+class SeriesPoints(Sequence[SeriesPoint]):
+    """The points of a series stored by column: cheap to build for 35,040 points.
+
+    It is a sequence of ``SeriesPoint`` rows (made on access); ``column(name)`` gives the
+    values of one attribute for every point, which lets a consumer that reads whole
+    columns (the GraphQL list fast path) skip the rows altogether.
+    """
+
+    __slots__ = ("_columns", "cost", "kwh", "quality", "start", "unit_price")
+    FIELDS = SeriesPoint._fields
+
+    def __init__(
+        self,
+        start: list[datetime],
+        kwh: list[float | None],
+        unit_price: list[Decimal | None],
+        cost: list[Decimal | None],
+        quality: list[ReadingQuality],
+    ) -> None:
+        if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality):
+            raise ValueError("columns of different lengths")
+        self.start, self.kwh, self.unit_price, self.cost, self.quality = start, kwh, unit_price, cost, quality
+        self._columns = {
+            "start": start,
+            "kwh": kwh,
+            "unit_price": unit_price,
+            "cost": cost,
+            "quality": quality,
+        }
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[SeriesPoint]) -> SeriesPoints:
+        columns: list[list[Any]] = [[], [], [], [], []]
+        for row in rows:
+            for values, value in zip(columns, row, strict=True):
+                values.append(value)
+        return cls(*columns)
+
+    def column(self, name: str) -> list[Any] | None:
+        """Every point's value of attribute ``name`` (None for an attribute not stored)."""
+        return self._columns.get(name)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return SeriesPoints(
+                self.start[index],
+                self.kwh[index],
+                self.unit_price[index],
+                self.cost[index],
+                self.quality[index],
+            )
+        return SeriesPoint(
+            self.start[index], self.kwh[index], self.unit_price[index], self.cost[index], self.quality[index]
+        )
+
+    def __iter__(self) -> Iterator[SeriesPoint]:
+        return map(
+            SeriesPoint._make,
+            zip(self.start, self.kwh, self.unit_price, self.cost, self.quality, strict=True),
+        )
+
+    def __repr__(self) -> str:
+        return f"SeriesPoints({len(self)} points)"
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Readings of a series at the metered resolution (see the module doc)."""
+
+    expected: int
+    measured: int
+    estimated: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Series:
+    """A consumption series over ``first``..``last`` (local dates, inclusive)."""
+
+    location_id: int
+    resolution: Resolution
+    first: date
+    last: date
+    points: SeriesPoints
+    total_wh: int
+    #: Energy with VAT plus basic fees, to the cent; None when some energy has no price.
+    total_cost: Decimal | None
+    completeness: Completeness
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    """Consumption of a comparison period."""
+
+    first: date
+    last: date
+    total_wh: int
+    #: Change of the series' total against this period, percent (one decimal); None when 0.
+    change_percent: float | None
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    """Where a location's consumption falls among similar locations for a period."""
+
+    criteria: tuple[str, ...]
+    sample_size: int
+    median_kwh: float
+    p25_kwh: float
+    p75_kwh: float
+    #: Percent of the peers that used less (ties count half), one decimal.
+    percentile_rank: float
+
+
+@dataclass(frozen=True)
+class InvoiceEstimate:
+    """The estimated invoice of the current billing period."""
+
+    period_start: date
+    period_end: date
+    consumed_wh: int
+    #: Consumption of the whole period: consumed so far plus the projection.
+    projected_wh: int
+    #: How the remaining days were projected (``LAST_YEAR_SCALED``, ``DAILY_AVERAGE``,
+    #: ``LAST_YEAR``, ``RECENT_AVERAGE`` or ``NONE``).
+    method: str
+    lines: tuple[InvoiceLineData, ...]
+    total: Decimal
+
+
+# --------------------------------------------------------------------------------------
+# Local time
+# --------------------------------------------------------------------------------------
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_TIMEZONE = "Europe/Helsinki"
+
+
+@lru_cache(maxsize=16)
+def _fixed_zone(offset_seconds: int) -> timezone:
+    return timezone(timedelta(seconds=offset_seconds))
+
+
+def _offset_at(ts: int) -> int:
+    offset = datetime.fromtimestamp(ts, HELSINKI).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
+
+
+@lru_cache(maxsize=512)
+def _year_transitions(year: int) -> tuple[tuple[int, int], ...]:
+    """``(UTC second, offset from then on)`` of Helsinki's offset changes during ``year``."""
+    samples = [int(datetime(year, m, 1, tzinfo=UTC).timestamp()) for m in range(1, 13)]
+    samples.append(int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp()))
+    offsets = [_offset_at(ts) for ts in samples]
+    found: list[tuple[int, int]] = []
+    for (a, off_a), (b, off_b) in itertools.pairwise(zip(samples, offsets, strict=True)):
+        if off_a == off_b:
+            continue
+        lo, hi = 0, (b - a) // 3600  # hour index: lo has off_a, hi has off_b
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _offset_at(a + mid * 3600) == off_a:
+                lo = mid
+            else:
+                hi = mid
+        found.append((a + hi * 3600, off_b))
+    return tuple(found)
+
+
+def _transitions(t0: int, t1: int) -> list[tuple[int, int]]:
+    """Offset changes strictly inside ``[t0, t1)``."""
+    y0 = datetime.fromtimestamp(t0, UTC).year
+    y1 = datetime.fromtimestamp(t1, UTC).year
+    return [(ts, off) for y in range(y0, y1 + 1) for ts, off in _year_transitions(y) if t0 < ts < t1]
+
+
+def local_midnight_ts(day: date) -> int:
+    """UTC epoch seconds of 00:00 local time on ``day``."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=HELSINKI).timestamp())
+
+
+def _local_datetime(ts: int) -> datetime:
+    """``ts`` as a local time with a fixed-offset zone (cheap to format)."""
+    return datetime.fromtimestamp(ts, _fixed_zone(_offset_at(ts)))
+
+
+def _day_hours(first: date, last: date) -> dict[int, int]:
+    """Local days with other than 24 hours in ``first``..``last``: ordinal -> hours."""
+    t0, t1 = local_midnight_ts(first), local_midnight_ts(last + timedelta(days=1))
+    odd: dict[int, int] = {}
+    for ts, new_offset in _transitions(t0 - 1, t1):
+        old_offset = _offset_at(ts - 1)
+        day = datetime.fromtimestamp(ts + old_offset, UTC).date()
+        odd[day.toordinal()] = 24 - (new_offset - old_offset) // 3600
+    return odd
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    one = timedelta(days=1)
+    while day <= last:
+        yield day
+        day += one
+
+
+def validate_range(first: date, last: date, resolution: Resolution) -> None:
+    """Refuse a range the rules do not allow (``ReportingInputError``)."""
+    if last < first:
+        raise ReportingInputError(f"`to` ({last.isoformat()}) is before `from` ({first.isoformat()}).")
+    if first < EARLIEST_DATE or last > LATEST_DATE:
+        raise ReportingInputError("Dates must be between 2000-01-01 and 2099-12-31.")
+    days = (last - first).days + 1
+    if days > MAX_DAYS[resolution]:
+        raise ReportingInputError(
+            f"A {resolution.value} series covers at most {_LIMIT_TEXT[resolution]}; "
+            f"this range has {days} days. Ask for a shorter range or a coarser resolution."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Prices in force
+# --------------------------------------------------------------------------------------
+
+#: Integer units: energy prices in 1e-5 cents/kWh; Wh x that = 1e-10 EUR.
+_PRICE_SCALE = 100_000
+#: Wh x (4 x cents/MWh) x 25 = 1e-10 EUR.
+_SPOT_TO_UNITS = 25
+#: 1e-10 EUR x VAT factor (per mille) = 1e-13 EUR; a cost is rounded to 1e-5 EUR.
+_COST_DIVISOR = 10**8
+_COST_PLACES = 5
+#: A unit price in 1e-5 c/kWh x VAT factor = 1e-8 c/kWh; rounded to 1e-3 c/kWh.
+_UNIT_DIVISOR = 10**5
+_UNIT_PLACES = 3
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """Energy prices in force on a day: 1e-5 cents/kWh without VAT, and the VAT factor."""
+
+    kind: ProductKind
+    #: FIXED_PRICE: the energy price; TIME_OF_USE: the day price (07-22); SPOT: the margin.
+    day_price: int
+    #: FIXED_PRICE: the energy price; TIME_OF_USE: the night price; SPOT: the margin.
+    night_price: int
+    #: 1000 + VAT percent x 10, e.g. 1255 for 25.5 %.
+    vat_factor: int
+
+
+@dataclass(frozen=True)
+class ContractPrices:
+    """A contract of the location with its price components (amounts without VAT)."""
+
+    contract_id: int
+    kind: ProductKind
+    valid_from: date
+    valid_until: date | None
+    billing_interval_months: int
+    components: tuple[Price, ...]
+
+
+def _price_units(component: Price) -> int:
+    amount = Decimal(component.amount_excl_vat) * _PRICE_SCALE
+    if amount != amount.to_integral_value():
+        raise ValueError(f"price {component.amount_excl_vat} has more than five decimals")
+    return int(amount)
+
+
+def _vat_factor(day: date) -> int | None:
+    for period in VAT_PERIODS:
+        if period.start <= day and (period.end is None or day <= period.end):
+            factor = 1000 + period.rate * 10
+            assert factor == factor.to_integral_value()
+            return int(factor)
+    return None
+
+
+_NEEDED: dict[ProductKind, tuple[PriceKind, PriceKind]] = {
+    ProductKind.FIXED_PRICE: (PriceKind.ENERGY, PriceKind.ENERGY),
+    ProductKind.TIME_OF_USE: (PriceKind.ENERGY_DAY, PriceKind.ENERGY_NIGHT),
+    ProductKind.SPOT: (PriceKind.SPOT_MARGIN, PriceKind.SPOT_MARGIN),
+}
+
+
+class TariffBook:
+    """The prices in force on each day for one location's contracts, as constant segments."""
+
+    def __init__(self, contracts: Sequence[ContractPrices], cutover: date) -> None:
+        self.contracts = sorted(contracts, key=lambda c: c.valid_from)
+        self.cutover = cutover
+        self._starts: list[int] = []
+        self._segments: list[tuple[int, int, Tariff | None]] = []
+
+    def contract_on(self, day: date) -> ContractPrices | None:
+        """The contract in force on ``day`` (the latest to start, should several overlap)."""
+        found = None
+        for contract in self.contracts:
+            if contract.valid_from <= day and (contract.valid_until is None or day <= contract.valid_until):
+                found = contract
+        return found
+
+    def tariff_on(self, day: date) -> Tariff | None:
+        """Prices in force on ``day``; None before the cutover, without a contract or a price."""
+        if day < self.cutover:
+            return None
+        contract = self.contract_on(day)
+        vat = _vat_factor(day)
+        if contract is None or vat is None:
+            return None
+        prices: dict[PriceKind, int] = {}
+        for component in contract.components:
+            if component.unit is not PriceUnit.CENTS_PER_KWH:
+                continue
+            if component.valid_from <= day and (
+                component.valid_until is None or day <= component.valid_until
+            ):
+                prices[component.kind] = _price_units(component)
+        day_kind, night_kind = _NEEDED[contract.kind]
+        if day_kind not in prices or night_kind not in prices:
+            return None
+        return Tariff(contract.kind, prices[day_kind], prices[night_kind], vat)
+
+    def _boundaries(self, first: date, last: date) -> list[date]:
+        """Days in ``first``..``last`` on which the prices in force may change, and ``first``."""
+        edges = {first, self.cutover}
+        for contract in self.contracts:
+            edges.add(contract.valid_from)
+            if contract.valid_until is not None:
+                edges.add(contract.valid_until + timedelta(days=1))
+            for component in contract.components:
+                edges.add(component.valid_from)
+                if component.valid_until is not None:
+                    edges.add(component.valid_until + timedelta(days=1))
+        for period in VAT_PERIODS:
+            edges.add(period.start)
+        return sorted(d for d in edges if first <= d <= last)
+
+    def segments(self, first: date, last: date) -> list[tuple[date, date, Tariff | None]]:
+        """``first``..``last`` cut into pieces with one tariff (or none) each."""
+        starts = self._boundaries(first, last)
+        out: list[tuple[date, date, Tariff | None]] = []
+        for i, start in enumerate(starts):
+            end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else last
+            tariff = self.tariff_on(start)
+            if out and out[-1][2] == tariff:
+                out[-1] = (out[-1][0], end, tariff)
+            else:
+                out.append((start, end, tariff))
+        return out
+
+    def lookup(self, first: date, last: date) -> _DayLookup:
+        """A fast day-ordinal -> tariff lookup over ``first``..``last``."""
+        return _DayLookup(self.segments(first, last))
+
+    def uses(self, first: date, last: date, kind: ProductKind) -> bool:
+        """Whether a tariff of ``kind`` is in force on any day of the range."""
+        return any(t is not None and t.kind is kind for _, _, t in self.segments(first, last))
+
+
+class _DayLookup:
+    def __init__(self, segments: list[tuple[date, date, Tariff | None]]) -> None:
+        self.segments = segments
+        self.starts = [s.toordinal() for s, _, _ in segments]
+        self.tariffs = [t for _, _, t in segments]
+
+    def __call__(self, ordinal: int) -> Tariff | None:
+        i = bisect.bisect_right(self.starts, ordinal) - 1
+        return self.tariffs[i] if i >= 0 else None
+
+    def index(self, ordinal: int) -> int:
+        return bisect.bisect_right(self.starts, ordinal) - 1
+
+
+async def load_tariffs(db: AsyncSession, location_id: int, customer_id: int, cutover: date) -> TariffBook:
+    """The customer's contracts for the location, with their prices: one statement."""
+    rows = (
+        await db.execute(
+            select(
+                Contract.id,
+                Contract.valid_from,
+                Contract.valid_until,
+                Contract.billing_interval_months,
+                Product.kind,
+                PriceComponent.kind,
+                PriceComponent.amount_excl_vat,
+                PriceComponent.unit,
+                PriceComponent.valid_from,
+                PriceComponent.valid_until,
+            )
+            .join(Product, Product.id == Contract.product_id)
+            .outerjoin(PriceComponent, PriceComponent.contract_id == Contract.id)
+            .where(Contract.location_of_use_id == location_id, Contract.customer_id == customer_id)
+            .order_by(Contract.valid_from, Contract.id)
+        )
+    ).all()
+    heads: dict[int, tuple[date, date | None, int, ProductKind]] = {}
+    components: dict[int, list[Price]] = {}
+    for cid, valid_from, valid_until, interval, kind, pkind, amount, unit, p_from, p_until in rows:
+        heads[cid] = (valid_from, valid_until, int(interval or 1), kind)
+        found = components.setdefault(cid, [])
+        if pkind is not None:
+            found.append(Price(pkind, Decimal(amount), unit, p_from, p_until))
+    contracts = [
+        ContractPrices(cid, kind, valid_from, valid_until, interval, tuple(components[cid]))
+        for cid, (valid_from, valid_until, interval, kind) in heads.items()
+    ]
+    return TariffBook(contracts, cutover)
+
+
+# --------------------------------------------------------------------------------------
+# SQL pieces
+# --------------------------------------------------------------------------------------
+
+_R = MeterReading.__table__  # type: ignore[attr-defined]
+_SP = SpotPrice.__table__  # type: ignore[attr-defined]
+_D = DailyConsumption.__table__  # type: ignore[attr-defined]
+_H = HourlyConsumption.__table__  # type: ignore[attr-defined]
+_L = LocationOfUse.__table__  # type: ignore[attr-defined]
+_MEASURED = QUALITY_CODE[ReadingQuality.MEASURED]
+_ESTIMATED = QUALITY_CODE[ReadingQuality.ESTIMATED]
+_QUALITY = {code: quality for quality, code in QUALITY_CODE.items()}
+
+
+def _cents(alias: Any) -> ColumnElement[int]:
+    """A spot price in whole cents/MWh (prices have two decimals), on SQLite and PostgreSQL."""
+    return cast(func.round(alias.c.eur_per_mwh * literal_column("100")), Integer)
+
+
+def _spot_units(r: Any) -> tuple[ColumnElement[Any], list[tuple[Any, ColumnElement[bool]]]]:
+    """4 x the spot price (cents/MWh) of each reading of ``r``, and the joins it needs.
+
+    The same rule as ``domain.billing.spot_price_for``: the market time unit starting
+    with the reading; for a 15-minute reading in the hourly era the unit of its hour; for
+    an hourly reading in the 15-minute era the sum of its four quarter-hour prices (4 x
+    their mean), or 4 x the first one when some are missing. NULL when unknown.
+    """
+    q0 = _SP.alias("q0")
+    hour = _SP.alias("qh")
+    q1, q2, q3 = _SP.alias("q1"), _SP.alias("q2"), _SP.alias("q3")
+    hourly_in_quarters = and_(r.c.interval_minutes == 60, q0.c.interval_minutes == 15)
+    joins: list[tuple[Any, ColumnElement[bool]]] = [
+        (q0, q0.c.ts == r.c.ts),
+        (hour, and_(q0.c.ts.is_(None), hour.c.ts == r.c.ts - r.c.ts % 3600)),
+        (q1, and_(hourly_in_quarters, q1.c.ts == r.c.ts + 900)),
+        (q2, and_(hourly_in_quarters, q2.c.ts == r.c.ts + 1800)),
+        (q3, and_(hourly_in_quarters, q3.c.ts == r.c.ts + 2700)),
+    ]
+    units = case(
+        (q0.c.ts.is_(None), 4 * _cents(hour)),
+        (
+            and_(hourly_in_quarters, q1.c.ts.is_not(None), q2.c.ts.is_not(None), q3.c.ts.is_not(None)),
+            _cents(q0) + _cents(q1) + _cents(q2) + _cents(q3),
+        ),
+        else_=4 * _cents(q0),
+    )
+    return units, joins
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _offset_expression(
+    ts: ColumnElement[int], pieces: Sequence[tuple[int, int]], first: int, last: int
+) -> ColumnElement[int]:
+    """The offset of ``ts`` from ``pieces[first:last]`` ((from UTC second, offset) each), as a
+    binary search of nested CASEs: a few comparisons per row however long the range."""
+    if last - first == 1:
+        return literal(pieces[first][1], Integer)
+    middle = (first + last) // 2
+    return case(
+        (ts < pieces[middle][0], _offset_expression(ts, pieces, first, middle)),
+        else_=_offset_expression(ts, pieces, middle, last),
+    )
+
+
+def _local_seconds_of_day(ts: ColumnElement[int], t0: int, t1: int) -> ColumnElement[int]:
+    """Seconds since local midnight of the instants ``ts`` in ``[t0, t1)``."""
+    pieces = [(t0, _offset_at(t0)), *_transitions(t0, t1)]
+    return (ts + _offset_expression(ts, pieces, 0, len(pieces))) % 86400
+
+
+# --------------------------------------------------------------------------------------
+# Rollup maintenance
+# --------------------------------------------------------------------------------------
+
+#: Temporary table of spot prices per reading start and length (4 x cents/MWh), keyed by
+#: ``_price_key`` (one integer: a single B-tree look-up per reading).
+_READING_PRICES = table("reporting_reading_prices", column("k", BigInteger), column("units", BigInteger))
+
+
+def _price_key(ts: Any, hourly: Any) -> Any:
+    """``ts x 2``, plus 1 for a price of an hourly reading."""
+    return ts * 2 + hourly
+
+
+_ROLLUP_COLUMNS = [
+    "location_of_use_id",
+    "local_date",
+    "interval_minutes",
+    "readings",
+    "measured",
+    "estimated",
+    "metered_minutes",
+    "wh",
+    "wh_day",
+    "spot_units",
+    "unpriced_readings",
+]
+_HOURLY_COLUMNS = [
+    "location_of_use_id",
+    "hour_ts",
+    "readings",
+    "measured",
+    "estimated",
+    "min_quality",
+    "wh",
+    "spot_units",
+    "unpriced_readings",
+]
+
+
+def _refresh_plan(
+    dialect: str, location_ids: Sequence[int] | None, first: date | None, last: date | None
+) -> Generator[Any, Any, int]:
+    """The statements of a rollup refresh; each ``yield`` is executed and its result sent back."""
+    if dialect == "postgresql":
+        # One big aggregation: in memory, and not worth compiling (for this transaction only).
+        yield text("SET LOCAL work_mem = '256MB'")
+        yield text("SET LOCAL jit = off")
+    scope = []
+    old = delete(_D)
+    if location_ids is not None:
+        scope.append(_R.c.location_of_use_id.in_(list(location_ids)))
+        old = old.where(_D.c.location_of_use_id.in_(list(location_ids)))
+    if first is not None:
+        scope.append(_R.c.local_date >= first)
+        old = old.where(_D.c.local_date >= first)
+    if last is not None:
+        scope.append(_R.c.local_date <= last)
+        old = old.where(_D.c.local_date <= last)
+    yield old
+    old_hours = delete(_H)
+    if location_ids is not None:
+        old_hours = old_hours.where(_H.c.location_of_use_id.in_(list(location_ids)))
+    if first is not None:
+        old_hours = old_hours.where(_H.c.hour_ts >= local_midnight_ts(first))
+    if last is not None:
+        old_hours = old_hours.where(_H.c.hour_ts < local_midnight_ts(last + timedelta(days=1)))
+    yield old_hours
+    bounds = (yield select(func.min(_R.c.ts), func.max(_R.c.ts)).where(*scope)).one()
+    if bounds[0] is None:
+        return 0
+    t0, t1 = int(bounds[0]), int(bounds[1]) + 3600
+
+    key_type = "INTEGER" if dialect == "sqlite" else "BIGINT"  # SQLite: the rowid itself
+    yield text(
+        f"CREATE TEMPORARY TABLE reporting_reading_prices (k {key_type} PRIMARY KEY, units BIGINT NOT NULL)"
+    )
+    # An hourly unit prices the hourly reading starting with it and the four 15-minute
+    # readings of its hour; a 15-minute unit prices the 15-minute reading starting with it.
+    sp = _SP
+    window = and_(sp.c.ts >= t0 - 3600, sp.c.ts <= t1)
+    yield insert(_READING_PRICES).from_select(
+        ["k", "units"],
+        select(_price_key(sp.c.ts, case((sp.c.interval_minutes == 60, 1), else_=0)), 4 * _cents(sp)).where(
+            window
+        ),
+    )
+    for quarter in (900, 1800, 2700):
+        yield insert(_READING_PRICES).from_select(
+            ["k", "units"],
+            select(_price_key(sp.c.ts + quarter, 0), 4 * _cents(sp)).where(
+                window, sp.c.interval_minutes == 60
+            ),
+        )
+    # The four 15-minute units of an hour price an hourly reading: their sum (4 x their
+    # mean), or 4 x the first when some are missing (as ``spot_price_for``).
+    hour = (sp.c.ts - sp.c.ts % 3600).label("hour")
+    cents = _cents(sp)
+    first_quarter = func.sum(case((sp.c.ts % 3600 == 0, cents), else_=None))
+    yield insert(_READING_PRICES).from_select(
+        ["k", "units"],
+        select(
+            _price_key(hour, 1),
+            case((func.count() == 4, func.sum(cents)), else_=4 * first_quarter),
+        )
+        .where(window, sp.c.interval_minutes == 15)
+        .group_by(hour)
+        .having(first_quarter.is_not(None)),
+    )
+    if dialect == "postgresql":
+        yield text("ANALYZE reporting_reading_prices")
+    # (A 15-minute reading whose own quarter-hour price is missing stays unpriced here,
+    # where ``spot_price_for`` would take the hour's first quarter: prices are never
+    # missing in practice.)
+    prices = _READING_PRICES.alias("prices")
+    units = prices.c.units
+    is_day = _local_seconds_of_day(_R.c.ts, t0, t1).between(
+        DAY_START_HOUR * 3600, NIGHT_START_HOUR * 3600 - 1
+    )
+    source = _R.outerjoin(
+        prices, prices.c.k == _price_key(_R.c.ts, case((_R.c.interval_minutes == 60, 1), else_=0))
+    )
+    rows = (
+        select(
+            _R.c.location_of_use_id,
+            _R.c.local_date,
+            func.min(_R.c.interval_minutes),
+            func.count(),
+            _count_if(_R.c.quality == _MEASURED),
+            _count_if(_R.c.quality == _ESTIMATED),
+            func.sum(_R.c.interval_minutes),
+            func.sum(_R.c.wh),
+            func.sum(case((is_day, _R.c.wh), else_=0)),
+            func.coalesce(func.sum(cast(_R.c.wh, BigInteger) * units), 0),
+            _count_if(units.is_(None)),
+        )
+        .select_from(source)
+        .where(*scope)
+        .group_by(_R.c.location_of_use_id, _R.c.local_date)
+        # in key order: on PostgreSQL a location's days then sit together on disk
+        .order_by(_R.c.location_of_use_id, _R.c.local_date)
+    )
+    written = (yield insert(_D).from_select(_ROLLUP_COLUMNS, rows)).rowcount
+    # Readings per hour of the locations metered every 15 minutes (their HOUR series).
+    quarter_locations = select(_L.c.id).where(_L.c.metering_resolution == Resolution.QUARTER_HOUR)
+    hour = (_R.c.ts - _R.c.ts % 3600).label("hour_ts")
+    hours = (
+        select(
+            _R.c.location_of_use_id,
+            hour,
+            func.count(),
+            _count_if(_R.c.quality == _MEASURED),
+            _count_if(_R.c.quality == _ESTIMATED),
+            func.min(_R.c.quality),
+            func.sum(_R.c.wh),
+            func.coalesce(func.sum(cast(_R.c.wh, BigInteger) * units), 0),
+            _count_if(units.is_(None)),
+        )
+        .select_from(source)
+        .where(*scope, _R.c.location_of_use_id.in_(quarter_locations))
+        .group_by(_R.c.location_of_use_id, hour)
+        .order_by(_R.c.location_of_use_id, hour)
+    )
+    yield insert(_H).from_select(_HOURLY_COLUMNS, hours)
+    yield text("DROP TABLE reporting_reading_prices")
+    return int(written or 0)
+
+
+async def refresh_daily_consumption(
+    conn: AsyncConnection,
+    *,
+    location_ids: Sequence[int] | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> int:
+    """Recompute the rollups (``daily_consumption``, ``hourly_consumption``); daily rows written.
+
+    Call it in the transaction that writes readings (or spot prices), for the locations
+    and local days written; without arguments everything is recomputed. The readings are
+    read once, with the spot price of each reading looked up by equality in a temporary
+    table of prices per reading start and length.
+    """
+    plan = _refresh_plan(conn.dialect.name, location_ids, first, last)
+    statement = next(plan)
+    while True:
+        result = await conn.execute(statement)
+        try:
+            statement = plan.send(result)
+        except StopIteration as done:
+            return int(done.value)
+
+
+def refresh_daily_consumption_sync(
+    conn: Connection,
+    *,
+    location_ids: Sequence[int] | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> int:
+    """``refresh_daily_consumption`` on a synchronous connection (for migrations)."""
+    plan = _refresh_plan(conn.dialect.name, location_ids, first, last)
+    statement = next(plan)
+    while True:
+        result = conn.execute(statement)
+        try:
+            statement = plan.send(result)
+        except StopIteration as done:
+            return int(done.value)
+
+
+# --------------------------------------------------------------------------------------
+# Series
+# --------------------------------------------------------------------------------------
+
+
+async def quarter_hour_metering_from(db: AsyncSession, location: LocationOfUse) -> date | None:
+    """The first day of 15-minute readings of a 15-minute metered location (None: none yet)."""
+    if location.metering_resolution is not Resolution.QUARTER_HOUR:
+        return None
+    found = await db.scalar(
+        select(func.min(_D.c.local_date)).where(
+            _D.c.location_of_use_id == location.id, _D.c.interval_minutes == 15
+        )
+    )
+    return found
+
+
+class _Metering:
+    """Readings per hour on each day: 4 from the first 15-minute day on, else 1."""
+
+    def __init__(self, location: LocationOfUse, quarter_from: date | None) -> None:
+        self.quarter = location.metering_resolution is Resolution.QUARTER_HOUR
+        self.quarter_from = quarter_from.toordinal() if quarter_from is not None else None
+
+    def per_hour(self, ordinal: int) -> int:
+        if not self.quarter:
+            return 1
+        if self.quarter_from is None or ordinal >= self.quarter_from:
+            return 4
+        return 1
+
+
+def _check_resolution(
+    location: LocationOfUse, first: date, resolution: Resolution, quarter_from: date | None
+) -> None:
+    if resolution is not Resolution.QUARTER_HOUR:
+        return
+    if location.metering_resolution is not Resolution.QUARTER_HOUR:
+        raise ReportingInputError(
+            "This location of use is metered hourly: QUARTER_HOUR is finer than its readings. "
+            "Ask for HOUR or a coarser resolution."
+        )
+    if quarter_from is not None and first < quarter_from:
+        raise ReportingInputError(
+            f"This location of use is metered every 15 minutes from {quarter_from.isoformat()} on "
+            f"(hourly before): a QUARTER_HOUR series must start on or after that day. "
+            f"Ask for HOUR for earlier periods."
+        )
+
+
+def _round_units(value: int, divisor: int) -> int:
+    """``value / divisor`` rounded half away from zero (``divisor`` > 0)."""
+    half = divisor // 2
+    if value >= 0:
+        return (value + half) // divisor
+    return -((half - value) // divisor)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half away from zero (``denominator`` > 0)."""
+    q, r = divmod(abs(numerator), denominator)
+    if 2 * r >= denominator:
+        q += 1
+    return q if numerator >= 0 else -q
+
+
+class _Accumulator:
+    """Exact energy cost (1e-13 EUR with VAT) of a series, and whether it is all priced."""
+
+    def __init__(self) -> None:
+        self.units = 0
+        self.unpriced = False
+
+
+async def consumption_series(
+    db: AsyncSession,
+    location: LocationOfUse,
+    first: date,
+    last: date,
+    resolution: Resolution,
+    *,
+    customer_id: int,
+    cutover: date,
+    today: date,
+) -> Series:
+    """The consumption series of ``location`` (see the module doc); a fixed number of statements."""
+    validate_range(first, last, resolution)
+    quarter_from = await quarter_hour_metering_from(db, location)
+    _check_resolution(location, first, resolution, quarter_from)
+    assert location.id is not None
+    book = await load_tariffs(db, location.id, customer_id, cutover)
+    metering = _Metering(location, quarter_from)
+    if resolution in (Resolution.QUARTER_HOUR, Resolution.HOUR):
+        points, total_wh, acc, measured, estimated = await _interval_points(
+            db, location, first, last, resolution, book, metering
+        )
+    else:
+        points, total_wh, acc, measured, estimated = await _calendar_points(
+            db, location, first, last, resolution, book, metering, today
+        )
+    expected = _expected_readings(first, min(last, today - timedelta(days=1)), metering)
+    completeness = Completeness(
+        expected=expected,
+        measured=measured,
+        estimated=estimated,
+        missing=max(0, expected - measured - estimated),
+    )
+    total_cost = None
+    if not acc.unpriced:
+        fees = _basic_fees(book, first, min(last, today - timedelta(days=1)))
+        if fees is not None:
+            total_cost = round_cents(Decimal(acc.units).scaleb(-13) + fees)
+    return Series(
+        location_id=location.id,
+        resolution=resolution,
+        first=first,
+        last=last,
+        points=points,
+        total_wh=total_wh,
+        total_cost=total_cost,
+        completeness=completeness,
+    )
+
+
+def _hours_between(first: date, last: date, odd: dict[int, int] | None = None) -> int:
+    """Hours of the local days ``first``..``last`` (23 and 25 on the DST days).
+
+    ``odd`` (from ``_day_hours`` over a range containing these days) saves looking the
+    DST days up again.
+    """
+    if last < first:
+        return 0
+    if odd is None:
+        odd = _day_hours(first, last)
+    o0, o1 = first.toordinal(), last.toordinal()
+    return 24 * (o1 - o0 + 1) + sum(h - 24 for o, h in odd.items() if o0 <= o <= o1)
+
+
+def _expected_readings(
+    first: date, last: date, metering: _Metering, odd: dict[int, int] | None = None
+) -> int:
+    """Metering intervals of the local days ``first``..``last``."""
+    if last < first:
+        return 0
+    if odd is None:
+        odd = _day_hours(first, last)
+    if not metering.quarter:
+        return _hours_between(first, last, odd)
+    if metering.quarter_from is None:
+        return 4 * _hours_between(first, last, odd)
+    switch = date.fromordinal(metering.quarter_from)
+    hourly = _hours_between(first, min(last, switch - timedelta(days=1)), odd)
+    quarterly = _hours_between(max(first, switch), last, odd)
+    return hourly + 4 * quarterly
+
+
+class _Midnights:
+    """Local midnights of a range's days as fixed-offset datetimes, without zone look-ups."""
+
+    def __init__(self, first: date, last: date) -> None:
+        t0 = local_midnight_ts(first)
+        t1 = local_midnight_ts(last + timedelta(days=1))
+        self.base = _offset_at(t0)
+        self.changes = _transitions(t0 - 1, t1 + 1)
+
+    def __call__(self, day: date) -> datetime:
+        wall = (day.toordinal() - _EPOCH_ORDINAL) * 86400
+        offset = self.base
+        for at, new_offset in self.changes:
+            if wall - new_offset >= at:
+                offset = new_offset
+        return datetime(day.year, day.month, day.day, tzinfo=_fixed_zone(offset))
+
+
+def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal | None:
+    """Basic fees with VAT of ``first``..``last`` (pro rata per month, as invoiced)."""
+    total = Decimal("0.00")
+    start = max(first, book.cutover)
+    if last < start:
+        return total
+    for contract in book.contracts:
+        piece_start = max(start, contract.valid_from)
+        piece_end = last if contract.valid_until is None else min(last, contract.valid_until)
+        if piece_end < piece_start:
+            continue
+        try:
+            invoice = compute_invoice(
+                product_kind=contract.kind,
+                components=contract.components,
+                period_start=piece_start,
+                period_end=piece_end,
+                readings=(),
+                spot_prices={},
+            )
+        except ValueError:
+            return None
+        total += sum(
+            (line.amount_incl_vat for line in invoice.lines if line.kind is LineKind.BASIC_FEE),
+            Decimal("0.00"),
+        )
+    return total
+
+
+class _DecimalCache(dict[int, Decimal]):
+    """``cache[units]`` is ``Decimal(units) x 10**-places``, made once (Decimals are immutable)."""
+
+    def __init__(self, places: int, limit: int = 200_000) -> None:
+        super().__init__()
+        self.places = places
+        self.limit = limit
+
+    def __missing__(self, units: int) -> Decimal:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[units] = Decimal(units).scaleb(-self.places)
+        return value
+
+
+_cost_decimal = _DecimalCache(_COST_PLACES)
+_unit_decimal = _DecimalCache(_UNIT_PLACES)
+
+
+def _p4(prices: dict[int, int], ts: int, minutes: int) -> int | None:
+    """4 x the spot price (cents/MWh) of a reading: ``domain.billing.spot_price_for`` in integers."""
+    if minutes >= 60:
+        first = prices.get(ts)
+        if first is None:
+            return None
+        q1, q2, q3 = prices.get(ts + 900), prices.get(ts + 1800), prices.get(ts + 2700)
+        if q1 is not None and q2 is not None and q3 is not None:
+            return first + q1 + q2 + q3
+        return 4 * first
+    price = prices.get(ts)
+    if price is None:
+        price = prices.get(ts - ts % 3600)
+    return None if price is None else 4 * price
+
+
+# A year of quarter-hours is 35,040 readings and as many spot prices. Fetched as rows they
+# are 140,000 objects alive at once (driver tuples and result rows), which the garbage
+# collector then scans again and again (a full collection of the loaded application takes
+# ~100 ms). So the readings and prices of a series come as one text of packed integers
+# each, decoded with ``map(int, ...)``: integers and strings are not tracked by the collector.
+_READING_SHIFT = 2**30  # ts x 2**30 + wh x 4 + quality; wh below 2**28 Wh per interval
+_PRICE_SHIFT = 2**22  # ts x 2**22 + cents/MWh + 2**21; |cents| below 2**21
+_PRICE_OFFSET = 2**21
+
+
+def _packed_readings_query(location_id: int, t0: int, t1: int) -> Select[Any]:
+    """The readings in ``[t0, t1)`` as one text of packed integers, with checks on the packing."""
+    r = _R
+    packed = r.c.ts * _READING_SHIFT + r.c.wh * 4 + r.c.quality
+    return select(
+        func.aggregate_strings(cast(packed, String), ","), func.count(), func.min(r.c.wh), func.max(r.c.wh)
+    ).where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
+
+
+def _packed_prices_query(t0: int, t1: int) -> Select[Any]:
+    """The spot prices (cents/MWh) in ``[t0, t1)`` as one text of packed integers, with checks."""
+    cents = _cents(_SP)
+    return select(
+        func.aggregate_strings(cast(_SP.c.ts * _PRICE_SHIFT + cents + _PRICE_OFFSET, String), ","),
+        func.count(),
+        func.min(cents),
+        func.max(cents),
+    ).where(_SP.c.ts >= t0, _SP.c.ts < t1)
+
+
+def _unpack_readings(row: Sequence[Any]) -> tuple[list[int], list[int], list[int]] | None:
+    """``(ts, wh, quality)`` columns in time order, or None when the values do not fit the packing."""
+    text_value, count, low, high = row
+    if not count:
+        return [], [], []
+    if int(low) < 0 or int(high) >= _READING_SHIFT // 4:
+        return None
+    packed = sorted(map(int, text_value.split(",")))
+    if len(packed) != int(count):
+        return None
+    rest = [p % _READING_SHIFT for p in packed]
+    return [p // _READING_SHIFT for p in packed], [x >> 2 for x in rest], [x & 3 for x in rest]
+
+
+def _unpack_prices(row: Sequence[Any]) -> dict[int, int] | None:
+    """``{ts: cents/MWh}``, or None when the values do not fit the packing."""
+    text_value, count, low, high = row
+    if not count:
+        return {}
+    if int(low) <= -_PRICE_OFFSET or int(high) >= _PRICE_OFFSET:
+        return None
+    packed = list(map(int, text_value.split(",")))
+    return dict(
+        zip(
+            [p // _PRICE_SHIFT for p in packed],
+            [p % _PRICE_SHIFT - _PRICE_OFFSET for p in packed],
+            strict=True,
+        )
+    )
+
+
+def _readings_query(location_id: int, t0: int, t1: int) -> Select[Any]:
+    """One row per reading in ``[t0, t1)``: ``(ts, wh, quality)`` (when packing does not fit)."""
+    r = _R
+    return (
+        select(r.c.ts, r.c.wh, r.c.quality)
+        .where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
+        .order_by(r.c.ts)
+    )
+
+
+def _hours_query(location_id: int, t0: int, t1: int) -> Select[Any]:
+    """Hours of a location metered every 15 minutes, from ``hourly_consumption``.
+
+    Rows ``(hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced)``.
+    """
+    h = _H
+    return (
+        select(
+            h.c.hour_ts,
+            h.c.wh,
+            h.c.min_quality,
+            h.c.readings,
+            h.c.measured,
+            h.c.estimated,
+            h.c.spot_units,
+            h.c.unpriced_readings,
+        )
+        .where(h.c.location_of_use_id == location_id, h.c.hour_ts >= t0, h.c.hour_ts < t1)
+        .order_by(h.c.hour_ts)
+    )
+
+
+async def _interval_points(
+    db: AsyncSession,
+    location: LocationOfUse,
+    first: date,
+    last: date,
+    resolution: Resolution,
+    book: TariffBook,
+    metering: _Metering,
+) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
+    """QUARTER_HOUR and HOUR points: two statements at most, whatever the range.
+
+    A point that is one reading (a quarter-hour; an hour of a location metered hourly)
+    reads the reading and prices it with the spot prices of the range, fetched once; an
+    hour of a location metered every 15 minutes reads ``hourly_consumption``.
+    """
+    assert location.id is not None
+    t0 = local_midnight_ts(first)
+    t1 = local_midnight_ts(last + timedelta(days=1))
+    lookup = book.lookup(first, last)
+    with_spot = any(t is not None and t.kind is ProductKind.SPOT for t in lookup.tariffs)
+    single = resolution is Resolution.QUARTER_HOUR or not metering.quarter
+    step, minutes = (900, 15) if resolution is Resolution.QUARTER_HOUR else (3600, 60)
+    columns: list[Sequence[Any]]
+    if single:
+        unpacked = _unpack_readings((await db.execute(_packed_readings_query(location.id, t0, t1))).one())
+        if unpacked is None:
+            rows = (await db.execute(_readings_query(location.id, t0, t1))).all()
+            unpacked = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        columns = list(unpacked)
+    else:
+        columns = list(zip(*(await db.execute(_hours_query(location.id, t0, t1))).all(), strict=True))
+    prices: dict[int, int] = {}
+    if with_spot and single:
+        found = _unpack_prices((await db.execute(_packed_prices_query(t0 - 3600, t1 + 3600))).one())
+        if found is None:
+            query = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= t0 - 3600, _SP.c.ts < t1 + 3600)
+            found = {int(ts): int(cents) for ts, cents in (await db.execute(query)).all()}
+        prices = found
+    return _build_interval_points(
+        columns,
+        single=single,
+        prices=prices,
+        t0=t0,
+        t1=t1,
+        step=step,
+        minutes=minutes,
+        lookup=lookup,
+        metering=metering,
+    )
+
+
+def _round_half_away(value: int, divisor: int, half: int) -> int:
+    return (value + half) // divisor if value >= 0 else -((half - value) // divisor)
+
+
+def _local_starts(t0: int, t1: int, step: int) -> tuple[list[datetime], list[tuple[int, int, int]]]:
+    """The local start of every ``step`` in ``[t0, t1)``, and the offset pieces ``(k0, k1, offset)``."""
+    changes = [(t0, _offset_at(t0)), *_transitions(t0, t1), (t1, 0)]
+    starts: list[datetime] = []
+    append = starts.append
+    pieces: list[tuple[int, int, int]] = []
+    delta = timedelta(seconds=step)
+    for (seg_start, offset), (seg_end, _) in itertools.pairwise(changes):
+        k0 = len(starts)
+        value = datetime.fromtimestamp(seg_start, _fixed_zone(offset))
+        for _ in range((seg_end - seg_start) // step):
+            append(value)
+            value += delta
+        pieces.append((k0, len(starts), offset))
+    return starts, pieces
+
+
+def _build_interval_points(
+    columns: list[Sequence[Any]],
+    *,
+    single: bool,
+    prices: dict[int, int],
+    t0: int,
+    t1: int,
+    step: int,
+    minutes: int,
+    lookup: _DayLookup,
+    metering: _Metering,
+) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
+    """Turn the readings of ``[t0, t1)`` into the points of its calendar, column by column.
+
+    ``columns`` are ``ts, wh, quality`` of the readings when ``single``, else the columns of
+    ``_hours_query``; in time order. A year of quarter-hours is 35,040 points, so the
+    columns are built with comprehensions over runs of one tariff, not point by point.
+    """
+    n = (t1 - t0) // step
+    starts, pieces = _local_starts(t0, t1, step)
+    whs: list[int | None] = [None] * n
+    codes: list[int | None] = [None] * n
+    counts: list[int] = [0] * n
+    spot_units: list[int | None] = [None] * n
+    unpriced_rows: list[int] = [0] * n
+    measured = estimated = 0
+    if columns and columns[0]:
+        positions = [(ts - t0) // step for ts in columns[0]]
+        if len(positions) == n and positions[0] == 0 and positions[-1] == n - 1:  # no gap
+            whs, codes = list(columns[1]), list(columns[2])
+            if not single:
+                counts, spot_units, unpriced_rows = list(columns[3]), list(columns[6]), list(columns[7])
+        elif single:
+            for k, wh, code in zip(positions, columns[1], columns[2], strict=True):
+                whs[k] = wh
+                codes[k] = code
+        else:
+            for k, wh, code, count, units, unpriced in zip(
+                positions, columns[1], columns[2], columns[3], columns[6], columns[7], strict=True
+            ):
+                whs[k] = wh
+                codes[k] = code
+                counts[k] = count
+                spot_units[k] = units
+                unpriced_rows[k] = unpriced
+        if single:
+            measured, estimated = codes.count(_MEASURED), codes.count(_ESTIMATED)
+        else:
+            measured, estimated = sum(columns[4]), sum(columns[5])
+    total_wh = sum(wh for wh in whs if wh is not None)
+
+    # Quality: a quarter-hour, or an hour metered hourly, is its reading's; an hour of a
+    # location metered every 15 minutes needs its four readings (one before the location
+    # was metered every 15 minutes).
+    quality_of = {None: ReadingQuality.MISSING, **_QUALITY}
+    if single:
+        qualities = [quality_of[code] for code in codes]
+    else:
+        missing = ReadingQuality.MISSING
+        if not metering.quarter:
+            switch = n
+        elif metering.quarter_from is None:
+            switch = 0
+        else:
+            switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
+            switch = min(n, max(0, (switch_ts - t0) // step))
+        qualities = [
+            missing if count < 1 else quality_of[code]
+            for code, count in zip(codes[:switch], counts[:switch], strict=True)
+        ] + [
+            missing if count < 4 else quality_of[code]
+            for code, count in zip(codes[switch:], counts[switch:], strict=True)
+        ]
+    kwh = [None if wh is None else wh / 1000 for wh in whs]
+
+    # Cost, one run of days with one tariff at a time.
+    cost: list[Decimal | None] = [None] * n
+    unit: list[Decimal | None] = [None] * n
+    acc = _Accumulator()
+    offset_of = [(t0 + k0 * step, t0 + k1 * step, offset) for k0, k1, offset in pieces]
+    for seg_first, seg_last, tariff in lookup.segments:
+        a = max(0, (local_midnight_ts(seg_first) - t0) // step)
+        b = min(n, (local_midnight_ts(seg_last + timedelta(days=1)) - t0) // step)
+        if b <= a:
+            continue
+        if tariff is None:
+            if any(wh is not None for wh in whs[a:b]):
+                acc.unpriced = True
+            continue
+        vat = tariff.vat_factor
+        if tariff.kind is ProductKind.SPOT:
+            if single:
+                _price_single_spot(whs, prices, t0, step, minutes, a, b, tariff, cost, unit, acc)
+            else:
+                _price_rolled_spot(whs, spot_units, unpriced_rows, a, b, tariff, cost, unit, acc)
+            continue
+        prices_of_run = [(a, b, tariff.day_price)]
+        if tariff.kind is ProductKind.TIME_OF_USE:
+            prices_of_run = _day_night_runs(t0, step, a, b, offset_of, tariff)
+        for c, d, price in prices_of_run:
+            scaled = price * vat
+            unit_value = _unit_decimal[_round_half_away(scaled, _UNIT_DIVISOR, _UNIT_DIVISOR // 2)]
+            incl = [None if wh is None else wh * scaled for wh in whs[c:d]]
+            acc.units += sum(x for x in incl if x is not None)
+            cost[c:d] = [
+                None if x is None else _cost_decimal[(x + _COST_DIVISOR // 2) // _COST_DIVISOR] for x in incl
+            ]
+            unit[c:d] = [None if wh is None else unit_value for wh in whs[c:d]]
+    return SeriesPoints(starts, kwh, unit, cost, qualities), total_wh, acc, measured, estimated
+
+
+def _day_night_runs(
+    t0: int, step: int, a: int, b: int, offset_of: list[tuple[int, int, int]], tariff: Tariff
+) -> list[tuple[int, int, int]]:
+    """Indexes ``a``..``b`` cut into runs of day (07-22) and night prices."""
+    runs: list[tuple[int, int, int]] = []
+    day_from, day_until = DAY_START_HOUR * 3600, NIGHT_START_HOUR * 3600
+    for k in range(a, b):
+        ts = t0 + k * step
+        offset = next(o for s, e, o in offset_of if s <= ts < e)
+        price = tariff.day_price if day_from <= (ts + offset) % 86400 < day_until else tariff.night_price
+        if runs and runs[-1][2] == price and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1, price)
+        else:
+            runs.append((k, k + 1, price))
+    return runs
+
+
+def _price_single_spot(
+    whs: list[int | None],
+    prices: dict[int, int],
+    t0: int,
+    step: int,
+    minutes: int,
+    a: int,
+    b: int,
+    tariff: Tariff,
+    cost: list[Decimal | None],
+    unit: list[Decimal | None],
+    acc: _Accumulator,
+) -> None:
+    """Points that are one reading each, under a spot tariff: price of each market time unit."""
+    vat, margin = tariff.vat_factor, tariff.day_price
+    cost_half, unit_half = _COST_DIVISOR // 2, _UNIT_DIVISOR // 2
+    first_ts, last_ts = t0 + a * step, t0 + b * step
+    if minutes < 60:  # a quarter-hour's own unit; the hour's when missing (hourly market era)
+        p4s = [None if p is None else 4 * p for p in map(prices.get, range(first_ts, last_ts, step))]
+        for i, p4 in enumerate(p4s):
+            if p4 is None:
+                p4s[i] = _p4(prices, first_ts + i * step, minutes)
+    else:
+        p4s = [_p4(prices, ts, minutes) for ts in range(first_ts, last_ts, step)]
+    scaled = [None if p4 is None else (p4 * 25 + margin) * vat for p4 in p4s]
+    incl = [None if wh is None or s is None else wh * s for wh, s in zip(whs[a:b], scaled, strict=True)]
+    if any(wh is not None and s is None for wh, s in zip(whs[a:b], scaled, strict=True)):
+        acc.unpriced = True
+    acc.units += sum(x for x in incl if x is not None)
+    costs, units = _cost_decimal, _unit_decimal
+    cost[a:b] = [
+        None
+        if x is None
+        else costs[(x + cost_half) // _COST_DIVISOR if x >= 0 else -((cost_half - x) // _COST_DIVISOR)]
+        for x in incl
+    ]
+    unit[a:b] = [
+        None
+        if x is None or s is None
+        else units[(s + unit_half) // _UNIT_DIVISOR if s >= 0 else -((unit_half - s) // _UNIT_DIVISOR)]
+        for x, s in zip(incl, scaled, strict=True)
+    ]
+
+
+def _price_rolled_spot(
+    whs: list[int | None],
+    spot_units: list[int | None],
+    unpriced_rows: list[int],
+    a: int,
+    b: int,
+    tariff: Tariff,
+    cost: list[Decimal | None],
+    unit: list[Decimal | None],
+    acc: _Accumulator,
+) -> None:
+    """Hours summed from 15-minute readings, under a spot tariff: the spot units of the rollup."""
+    vat, margin = tariff.vat_factor, tariff.day_price
+    run = whs[a:b]
+    incl = [
+        None if wh is None or units is None or unpriced else (units * 25 + wh * margin) * vat
+        for wh, units, unpriced in zip(run, spot_units[a:b], unpriced_rows[a:b], strict=True)
+    ]
+    if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
+        acc.unpriced = True
+    acc.units += sum(x for x in incl if x is not None)
+    costs, units_of = _cost_decimal, _unit_decimal
+    half = _COST_DIVISOR // 2
+    cost[a:b] = [
+        None
+        if x is None
+        else costs[(x + half) // _COST_DIVISOR if x >= 0 else -((half - x) // _COST_DIVISOR)]
+        for x in incl
+    ]
+    # the consumption-weighted price: x / (wh x 1e5), rounded half away from zero
+    unit[a:b] = [
+        None
+        if x is None or not wh
+        else units_of[
+            (2 * x + wh * _UNIT_DIVISOR) // (2 * wh * _UNIT_DIVISOR)
+            if x >= 0
+            else -((wh * _UNIT_DIVISOR - 2 * x) // (2 * wh * _UNIT_DIVISOR))
+        ]
+        for x, wh in zip(incl, run, strict=True)
+    ]
+
+
+@dataclass
+class _Bucket:
+    """A DAY, MONTH or YEAR point being summed from rollup rows (one per tariff piece)."""
+
+    first: date
+    last: date
+    wh: int = 0
+    readings: int = 0
+    measured: int = 0
+    estimated: int = 0
+    excl_incl: int = 0  # energy cost with VAT, 1e-13 EUR
+    unpriced: bool = False
+    prices: set[int] = field(default_factory=set)
+    varies: bool = False
+
+
+def _calendar_buckets(first: date, last: date, resolution: Resolution) -> list[_Bucket]:
+    out: list[_Bucket] = []
+    if resolution is Resolution.DAY:
+        return [_Bucket(d, d) for d in _days(first, last)]
+    start = first
+    while start <= last:
+        if resolution is Resolution.MONTH:
+            following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        else:
+            following = date(start.year + 1, 1, 1)
+        end = min(last, following - timedelta(days=1))
+        out.append(_Bucket(start, end))
+        start = following
+    return out
+
+
+async def _calendar_points(
+    db: AsyncSession,
+    location: LocationOfUse,
+    first: date,
+    last: date,
+    resolution: Resolution,
+    book: TariffBook,
+    metering: _Metering,
+    today: date,
+) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
+    """DAY, MONTH and YEAR points from the daily rollup, grouped in SQL per tariff piece."""
+    assert location.id is not None
+    d = _D
+    segments = book.segments(first, last)
+    piece: ColumnElement[Any]
+    if len(segments) > 1:
+        piece = case(
+            *[
+                (d.c.local_date < s_start, literal(i - 1, Integer))
+                for i, (s_start, _, _) in enumerate(segments)
+                if i
+            ],
+            else_=literal(len(segments) - 1, Integer),
+        )
+    else:
+        piece = literal(0, Integer)
+    where = and_(d.c.location_of_use_id == location.id, d.c.local_date >= first, d.c.local_date <= last)
+    sums = (
+        func.sum(d.c.wh),
+        func.sum(d.c.wh_day),
+        func.sum(d.c.readings),
+        func.sum(d.c.measured),
+        func.sum(d.c.estimated),
+        func.sum(d.c.spot_units),
+        func.sum(d.c.unpriced_readings),
+    )
+    if resolution is Resolution.DAY:
+        query = select(
+            d.c.local_date,
+            literal(0, Integer),
+            d.c.wh,
+            d.c.wh_day,
+            d.c.readings,
+            d.c.measured,
+            d.c.estimated,
+            d.c.spot_units,
+            d.c.unpriced_readings,
+        ).where(where)
+    else:
+        year = extract("year", d.c.local_date)
+        key = year * 100 + extract("month", d.c.local_date) if resolution is Resolution.MONTH else year
+        key_label = key.label("period")
+        piece_label = piece.label("piece")
+        query = select(key_label, piece_label, *sums).where(where).group_by(key_label, piece_label)
+    rows = (await db.execute(query)).all()
+
+    buckets = _calendar_buckets(first, last, resolution)
+    index: dict[Any, _Bucket] = {}
+    for b in buckets:
+        if resolution is Resolution.DAY:
+            index[b.first] = b
+        elif resolution is Resolution.MONTH:
+            index[b.first.year * 100 + b.first.month] = b
+        else:
+            index[b.first.year] = b
+    lookup = _DayLookup(segments)
+    acc = _Accumulator()
+    total_wh = measured = estimated = 0
+    for key_value, piece_value, wh, wh_day, readings, meas, est, spot_units, unpriced in rows:
+        if resolution is Resolution.DAY:
+            bucket = index[key_value if isinstance(key_value, date) else date.fromisoformat(str(key_value))]
+            tariff = lookup(bucket.first.toordinal())
+        else:
+            bucket = index[int(key_value)]
+            tariff = segments[int(piece_value)][2]
+        wh, wh_day = int(wh), int(wh_day)
+        readings, meas, est = int(readings), int(meas), int(est)
+        bucket.wh += wh
+        bucket.readings += readings
+        bucket.measured += meas
+        bucket.estimated += est
+        total_wh += wh
+        measured += meas
+        estimated += est
+        if readings == 0:
+            continue
+        if tariff is None:
+            bucket.unpriced = True
+            acc.unpriced = True
+            continue
+        if tariff.kind is ProductKind.SPOT:
+            if int(unpriced):
+                bucket.unpriced = True
+                acc.unpriced = True
+                continue
+            excl = int(spot_units) * _SPOT_TO_UNITS + wh * tariff.day_price
+            bucket.varies = True
+        elif tariff.kind is ProductKind.TIME_OF_USE:
+            excl = wh_day * tariff.day_price + (wh - wh_day) * tariff.night_price
+            if wh_day:
+                bucket.prices.add(tariff.day_price * tariff.vat_factor)
+            if wh - wh_day:
+                bucket.prices.add(tariff.night_price * tariff.vat_factor)
+        else:
+            excl = wh * tariff.day_price
+            bucket.prices.add(tariff.day_price * tariff.vat_factor)
+        bucket.excl_incl += excl * tariff.vat_factor
+    acc.units = sum(b.excl_incl for b in buckets if not b.unpriced)
+
+    points: list[SeriesPoint] = []
+    due_last = min(last, today - timedelta(days=1)).toordinal()
+    odd = _day_hours(first, last)
+    o0 = first.toordinal()
+    quarter, quarter_from = metering.quarter, metering.quarter_from
+    # readings due per day, summed from the range's first day (a bucket is a difference)
+    due = list(
+        itertools.accumulate(
+            (
+                odd.get(o, 24) * (4 if quarter and (quarter_from is None or o >= quarter_from) else 1)
+                for o in range(o0, due_last + 1)
+            ),
+            initial=0,
+        )
+    )
+    midnight = _Midnights(first, last)
+    for bucket in buckets:
+        start = midnight(bucket.first)
+        b0, b1 = bucket.first.toordinal(), min(bucket.last.toordinal(), due_last)
+        expected = due[b1 - o0 + 1] - due[b0 - o0] if b1 >= b0 else 0
+        if bucket.readings == 0:
+            points.append(SeriesPoint(start, None, None, None, ReadingQuality.MISSING))
+            continue
+        present = bucket.measured + bucket.estimated
+        if present < expected or present < bucket.readings:
+            quality = ReadingQuality.MISSING
+        elif bucket.estimated:
+            quality = ReadingQuality.ESTIMATED
+        else:
+            quality = ReadingQuality.MEASURED
+        cost = unit = None
+        if not bucket.unpriced:
+            cost = _cost_decimal[_round_units(bucket.excl_incl, _COST_DIVISOR)]
+            if not bucket.varies and len(bucket.prices) == 1:
+                unit = _unit_decimal[_round_units(next(iter(bucket.prices)), _UNIT_DIVISOR)]
+            elif bucket.wh:
+                unit = _unit_decimal[_round_ratio(bucket.excl_incl, bucket.wh * _UNIT_DIVISOR)]
+        points.append(SeriesPoint(start, bucket.wh / 1000, unit, cost, quality))
+    return SeriesPoints.from_rows(points), total_wh, acc, measured, estimated
+
+
+# --------------------------------------------------------------------------------------
+# Around a series: data availability, trend, peers
+# --------------------------------------------------------------------------------------
+
+
+async def data_available_until(db: AsyncSession, location_id: int) -> datetime | None:
+    """The end of the latest reading of the location, local time; None without readings."""
+    row = (
+        await db.execute(
+            select(_R.c.ts, _R.c.interval_minutes)
+            .where(_R.c.location_of_use_id == location_id)
+            .order_by(_R.c.ts.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return _local_datetime(int(row[0]) + int(row[1]) * 60)
+
+
+async def _rollup_total(db: AsyncSession, location_id: int, first: date, last: date) -> tuple[int, int]:
+    row = (
+        await db.execute(
+            select(func.coalesce(func.sum(_D.c.wh), 0), func.coalesce(func.sum(_D.c.readings), 0)).where(
+                _D.c.location_of_use_id == location_id, _D.c.local_date >= first, _D.c.local_date <= last
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def previous_period(
+    db: AsyncSession, location_id: int, first: date, last: date, current_wh: int
+) -> PeriodTotal | None:
+    """The same number of days immediately before ``first``; None when it has no readings."""
+    length = (last - first).days + 1
+    p_last = first - timedelta(days=1)
+    p_first = first - timedelta(days=length)
+    if p_first < EARLIEST_DATE:
+        return None
+    wh, readings = await _rollup_total(db, location_id, p_first, p_last)
+    if readings == 0:
+        return None
+    change = None if wh == 0 else round((current_wh - wh) * 100 / wh, 1)
+    return PeriodTotal(p_first, p_last, wh, change)
+
+
+#: Fewer similar locations than this give no comparison (privacy).
+MIN_PEERS = 20
+#: A peer counts when its readings cover at least this share of the period's time.
+PEER_COVERAGE = 0.95
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default ``linear`` method)."""
+    position = (len(sorted_values) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+async def similar_locations(
+    db: AsyncSession, location: LocationOfUse, first: date, last: date, *, today: date
+) -> PeerComparison | None:
+    """This location among locations of the same building type, heating and floor-area band.
+
+    Totals per location for the period's days before today come from one grouped query
+    on ``daily_consumption``. A peer counts when its readings cover at least 95 % of that
+    time; fewer than 20 peers (or no floor-area band) give None. Median and quartiles
+    interpolate linearly; the percentile rank counts the peers that used less, ties half.
+    """
+    last = min(last, today - timedelta(days=1))
+    if location.floor_area_band is None or last < first:
+        return None
+    period_minutes = 60 * (
+        24 * ((last - first).days + 1) + sum(h - 24 for h in _day_hours(first, last).values())
+    )
+    rows = (
+        await db.execute(
+            select(_D.c.location_of_use_id, func.sum(_D.c.wh), func.sum(_D.c.metered_minutes))
+            .join(_L, _L.c.id == _D.c.location_of_use_id)
+            .where(
+                _L.c.building_type == location.building_type,
+                _L.c.heating_type == location.heating_type,
+                _L.c.floor_area_band == location.floor_area_band,
+                _D.c.local_date >= first,
+                _D.c.local_date <= last,
+            )
+            .group_by(_D.c.location_of_use_id)
+        )
+    ).all()
+    own = None
+    peers: list[int] = []
+    for location_id, wh, minutes in rows:
+        if location_id == location.id:
+            own = int(wh)
+        elif int(minutes) >= PEER_COVERAGE * period_minutes:
+            peers.append(int(wh))
+    if own is None or len(peers) < MIN_PEERS:
+        return None
+    values = sorted(wh / 1000 for wh in peers)
+    below = sum(1 for wh in peers if wh < own)
+    equal = sum(1 for wh in peers if wh == own)
+    upper = _FLOOR_AREA_UPPER.get(location.floor_area_band)
+    area = f"{location.floor_area_band}-{upper}" if upper else f"{location.floor_area_band}+"
+    return PeerComparison(
+        criteria=(
+            f"buildingType: {location.building_type.value}",
+            f"heatingType: {location.heating_type.value}",
+            f"floorAreaM2: {area}",
+        ),
+        sample_size=len(peers),
+        median_kwh=round(_quantile(values, 0.5), 3),
+        p25_kwh=round(_quantile(values, 0.25), 3),
+        p75_kwh=round(_quantile(values, 0.75), 3),
+        percentile_rank=round(100 * (below + equal / 2) / len(peers), 1),
+    )
+
+
+def _floor_area_uppers() -> dict[int, int]:
+    from domain.customers import FLOOR_AREA_BANDS
+
+    return {low: high - 1 for low, high in itertools.pairwise(FLOOR_AREA_BANDS)}
+
+
+_FLOOR_AREA_UPPER = _floor_area_uppers()
+
+
+# --------------------------------------------------------------------------------------
+# Next invoice estimate
+# --------------------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _one_year_back(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _billing_period(contract: ContractPrices, interval_months: int, today: date) -> tuple[date, date]:
+    """The billing period of ``contract`` containing ``today``: calendar months from its start."""
+    start = contract.valid_from.replace(day=1)
+    months = (today.year - start.year) * 12 + today.month - start.month
+    period_start = _add_months(start, months - months % interval_months)
+    period_end = _add_months(period_start, interval_months) - timedelta(days=1)
+    period_start = max(period_start, contract.valid_from)
+    if contract.valid_until is not None:
+        period_end = min(period_end, contract.valid_until)
+    return period_start, period_end
+
+
+def _spread(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` split over ``weights`` in whole units (largest remainders), summing exactly."""
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        weights = [1] * len(weights)
+        weight_sum = len(weights)
+    shares = [total * w // weight_sum for w in weights]
+    rest = total - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: -(total * weights[i] % weight_sum))
+    for i in order[:rest]:
+        shares[i] += 1
+    return shares
+
+
+async def next_invoice_estimate(
+    db: AsyncSession,
+    location: LocationOfUse,
+    *,
+    customer_id: int,
+    cutover: date,
+    today: date,
+    language: str = "FI",
+) -> InvoiceEstimate | None:
+    """An estimate of the invoice of the current billing period of the location's contract.
+
+    The period is the billing period (``billing_interval_months`` calendar months from the
+    contract's first month, clipped to its validity) that contains today. Consumption so
+    far is the readings of the period up to yesterday. The remaining days (today to the
+    period's end) are projected, in this order of preference:
+
+    1. ``LAST_YEAR_SCALED``: the same days one year earlier, scaled by this period's
+       consumption so far against the same days one year earlier;
+    2. ``DAILY_AVERAGE``: the average day so far in this period;
+    3. ``LAST_YEAR``: the same days one year earlier, unscaled (first day of a period);
+    4. ``RECENT_AVERAGE``: the average day of the last 28 days with readings;
+    5. ``NONE``: no basis, nothing projected.
+
+    The projection is spread over the remaining days like the basis days (evenly for the
+    averages), split into day and night energy by the shares so far (last year's, or the
+    last 28 days') for time-of-use, and spot energy is priced at the consumption-weighted
+    mean spot price so far (else of the last 28 days). The lines come from
+    ``domain.billing.compute_invoice`` with the contract's prices, basic fee and VAT, fed
+    with one day energy and one night energy (or one spot) pseudo reading per day: the
+    same pricing as invoicing, and the lines sum to the total. None without a contract in
+    force today, before the cutover, or when the prices cannot price the period.
+    """
+    assert location.id is not None
+    book = await load_tariffs(db, location.id, customer_id, cutover)
+    contract = book.contract_on(today)
+    if contract is None or today < cutover:
+        return None
+    period_start, period_end = _billing_period(contract, max(1, contract.billing_interval_months), today)
+    yesterday = today - timedelta(days=1)
+    elapsed_last = min(yesterday, period_end)
+    remaining_first = max(today, period_start)
+    ly_first, ly_last = _one_year_back(period_start), _one_year_back(period_end)
+    recent_first = yesterday - timedelta(days=27)
+    rows = (
+        await db.execute(
+            select(_D.c.local_date, _D.c.wh, _D.c.wh_day, _D.c.spot_units, _D.c.readings).where(
+                _D.c.location_of_use_id == location.id,
+                or_(
+                    and_(_D.c.local_date >= ly_first, _D.c.local_date <= ly_last),
+                    and_(_D.c.local_date >= min(period_start, recent_first), _D.c.local_date <= yesterday),
+                ),
+            )
+        )
+    ).all()
+    daily: dict[date, tuple[int, int, int]] = {}
+    for day_value, wh, wh_day, spot_units, _readings in rows:
+        day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+        daily[day] = (int(wh), int(wh_day), int(spot_units))
+
+    elapsed = list(_days(period_start, elapsed_last)) if elapsed_last >= period_start else []
+    remaining = list(_days(remaining_first, period_end)) if remaining_first <= period_end else []
+    so_far = [daily[d] for d in elapsed if d in daily]
+    consumed = sum(v[0] for v in so_far)
+
+    def back(days: Iterable[date]) -> list[tuple[int, int, int] | None]:
+        return [daily.get(_one_year_back(d)) for d in days]
+
+    ly_elapsed = [v for v in back(elapsed) if v is not None]
+    ly_remaining = back(remaining)
+    ly_remaining_known = [v for v in ly_remaining if v is not None]
+    recent = [v for d, v in daily.items() if recent_first <= d <= yesterday]
+    ly_elapsed_wh = sum(v[0] for v in ly_elapsed)
+
+    method = "NONE"
+    weights: list[int] = [1] * len(remaining)
+    projected_rest = 0
+    shape: list[tuple[int, int, int]] = []  # basis days for the day/night share
+    if remaining:
+        if consumed and ly_elapsed_wh and ly_remaining_known:
+            method = "LAST_YEAR_SCALED"
+            ly_rest = sum(v[0] for v in ly_remaining_known)
+            projected_rest = ly_rest * consumed // ly_elapsed_wh
+            weights = [v[0] if v is not None else 0 for v in ly_remaining]
+            shape = ly_remaining_known
+        elif so_far:
+            method = "DAILY_AVERAGE"
+            projected_rest = consumed * len(remaining) // len(elapsed)
+            shape = so_far
+        elif ly_remaining_known:
+            method = "LAST_YEAR"
+            projected_rest = sum(v[0] for v in ly_remaining_known)
+            weights = [v[0] if v is not None else 0 for v in ly_remaining]
+            shape = ly_remaining_known
+        elif recent:
+            method = "RECENT_AVERAGE"
+            projected_rest = sum(v[0] for v in recent) * len(remaining) // len(recent)
+            shape = recent
+    if not shape:
+        shape = so_far or recent
+    shape_wh = sum(v[0] for v in shape)
+    day_share = (sum(v[1] for v in shape), shape_wh) if shape_wh else (1, 2)
+    price_basis = [v for v in (so_far or recent) if v[0]]
+    spot_wh = sum(v[0] for v in price_basis)
+    spot_units = sum(v[2] for v in price_basis)
+
+    readings: list[tuple[int, int]] = []
+    spot_prices: dict[int, Decimal] = {}
+
+    def add_day(day: date, wh: int, wh_day: int, price: Decimal | None) -> None:
+        noon = local_midnight_ts(day) + 12 * 3600
+        midnight = local_midnight_ts(day)
+        if contract.kind is ProductKind.TIME_OF_USE:
+            readings.append((noon, wh_day))
+            readings.append((midnight, wh - wh_day))
+        else:
+            readings.append((noon, wh))
+        if contract.kind is ProductKind.SPOT:
+            spot_prices[noon] = price if price is not None else Decimal(0)
+
+    mean_price = None
+    if spot_wh:
+        mean_price = Decimal(spot_units) / (4 * 100 * spot_wh)  # EUR/MWh
+    for day in elapsed:
+        if day < contract.valid_from:
+            continue
+        wh, wh_day, units = daily.get(day, (0, 0, 0))
+        price = Decimal(units) / (4 * 100 * wh) if wh else mean_price
+        add_day(day, wh, wh_day, price)
+    for day, wh in zip(remaining, _spread(projected_rest, weights), strict=True):
+        wh_day = wh * day_share[0] // day_share[1]
+        add_day(day, wh, wh_day, mean_price)
+    if contract.kind is ProductKind.SPOT and mean_price is None and any(wh for _, wh in readings):
+        return None
+    try:
+        invoice = compute_invoice(
+            product_kind=contract.kind,
+            components=contract.components,
+            period_start=period_start,
+            period_end=period_end,
+            readings=readings,
+            spot_prices=spot_prices,
+            language=language,
+        )
+    except ValueError:
+        return None
+    return InvoiceEstimate(
+        period_start=period_start,
+        period_end=period_end,
+        consumed_wh=consumed,
+        projected_wh=consumed + projected_rest,
+        method=method,
+        lines=invoice.lines,
+        total=invoice.total,
+    )

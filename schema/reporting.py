@@ -1,0 +1,259 @@
+"""Reporting (SPEC 7): consumption series, their points, trend, similar locations, invoice estimate.
+
+``Customer.consumption`` and ``Customer.nextInvoiceEstimate`` (in ``schema.customers``) are
+the guarded entry points; nothing below them carries a directive, an extension or a
+resolver per point: ``ConsumptionPoint`` fields are plain attributes of the domain's
+``SeriesPoint`` rows, so that the list fast path (``schema.fastpath``) completes a year of
+quarter-hours in one pass.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from domain import consumption, reporting
+from domain.billing import InvoiceLineData
+from domain.customers import LocationOfUse as LocationRow
+from resolvers import reporting as resolvers
+from resolvers.context import Context
+from schema.common import Money
+from schema.enums import Resolution
+from schema.invoices import InvoiceLine
+from schema.locations import LocationOfUse
+
+ReadingQuality = strawberry.enum(
+    consumption.ReadingQuality,
+    description="Quality of readings; a point takes the weakest of its readings "
+    "(`MISSING` < `ESTIMATED` < `MEASURED`). `MISSING` means a reading of the point does not exist.",
+)
+
+
+@strawberry.type(
+    description="Consumption of one quarter-hour, hour, day, month or year of a series. "
+    "Resolved from `domain.reporting.SeriesPoint` rows (same attribute names)."
+)
+class ConsumptionPoint:
+    start: datetime = strawberry.field(
+        description="First instant of the point, local time (Europe/Helsinki) with its UTC offset. "
+        "A MONTH or YEAR point that the range cuts starts at the range's first day."
+    )
+    kwh: float | None = strawberry.field(
+        description="Energy of the readings that exist, kWh (exact to the Wh); null when none exists."
+    )
+    unit_price: Decimal | None = strawberry.field(
+        description="Energy price with VAT, cents/kWh (0.001): the price in force (spot: spot + margin); "
+        "where several applied (spot quarter-hours in an hour, day and night, a price change) the "
+        "consumption-weighted mean. Null without readings or a known price."
+    )
+    cost: Decimal | None = strawberry.field(
+        description="Energy cost with VAT in euros (0.00001), basic fees excluded; null without readings "
+        "or when a reading has no known price (before the cutover, no contract)."
+    )
+    quality: ReadingQuality = strawberry.field(
+        description="Weakest quality of the point's readings; MISSING when any reading is missing."
+    )
+
+
+@strawberry.type(description="How complete a series is, counted in readings at the metered resolution.")
+class Completeness:
+    expected_readings: int = strawberry.field(
+        description="Metering intervals of the range's days before today (readings arrive the next day)."
+    )
+    measured_readings: int = strawberry.field(description="Measured readings in the range.")
+    estimated_readings: int = strawberry.field(description="Estimated readings in the range.")
+    missing_readings: int = strawberry.field(
+        description="Expected readings that are neither measured nor estimated (gaps)."
+    )
+
+
+@strawberry.type(description="Consumption of a comparison period.")
+class PeriodComparison:
+    from_: date = strawberry.field(name="from", description="First day of the period (local date).")
+    to: date = strawberry.field(description="Last day of the period (local date, inclusive).")
+    total_kwh: float = strawberry.field(description="Energy of the period, kWh.")
+    change_percent: float | None = strawberry.field(
+        description="Change of the series' total against this period, percent (one decimal); "
+        "null when this period's total is zero."
+    )
+
+
+@strawberry.type(
+    description="Where the location's consumption falls among similar locations of use for the same "
+    "period: same building type, heating type and floor-area band. Never given from fewer than 20."
+)
+class SimilarLocations:
+    criteria: list[str] = strawberry.field(
+        description="What makes a location similar, e.g. `heatingType: ELECTRIC`."
+    )
+    sample_size: int = strawberry.field(description="Number of similar locations compared (20 or more).")
+    median_kwh: float = strawberry.field(description="Median consumption of the similar locations, kWh.")
+    p25_kwh: float = strawberry.field(description="25th percentile of their consumption, kWh.")
+    p75_kwh: float = strawberry.field(description="75th percentile of their consumption, kWh.")
+    percentile_rank: float = strawberry.field(
+        description="Percent of the similar locations that used less than this one (ties count half)."
+    )
+
+
+@strawberry.type(
+    description="Consumption of a location of use over local dates `from`..`to` (inclusive, "
+    "Europe/Helsinki) at one resolution, with cost, completeness, trend and comparison."
+)
+class ConsumptionSeries:
+    location_of_use: LocationOfUse = strawberry.field(description="The location of use.")
+    resolution: Resolution = strawberry.field(description="Resolution of the points.")
+    from_: date = strawberry.field(name="from", description="First day of the series (local date).")
+    to: date = strawberry.field(description="Last day of the series (local date, inclusive).")
+    timezone: str = strawberry.field(description="Time zone of the dates and points: Europe/Helsinki.")
+    unit: str = strawberry.field(description="Unit of the energy figures: kWh.")
+    total_kwh: float = strawberry.field(description="Energy of the series, kWh: the sum of the points.")
+    total_cost: Money | None = strawberry.field(
+        description="Energy cost of the points with VAT plus the basic fees of the range's days up to "
+        "yesterday (pro rata per month, as invoiced), to the cent; null when some energy has no price."
+    )
+    points: list[ConsumptionPoint] = strawberry.field(
+        description="One point per quarter-hour, hour, day, month or year of the range, from the calendar "
+        "(23 or 25 hours on the days of the DST changes), oldest first."
+    )
+    completeness: Completeness = strawberry.field(
+        description="Expected, measured, estimated and missing readings."
+    )
+    series: strawberry.Private[reporting.Series]
+    location_row: strawberry.Private[LocationRow]
+
+    @classmethod
+    def from_series(cls, location: LocationRow, series: reporting.Series) -> ConsumptionSeries:
+        done = series.completeness
+        return cls(
+            location_of_use=LocationOfUse.from_row(location),
+            resolution=series.resolution,
+            from_=series.first,
+            to=series.last,
+            timezone="Europe/Helsinki",
+            unit="kWh",
+            total_kwh=series.total_wh / 1000,
+            total_cost=None if series.total_cost is None else Money.eur(series.total_cost),
+            points=series.points,  # type: ignore[arg-type]  # SeriesPoint rows, read by attribute
+            completeness=Completeness(
+                expected_readings=done.expected,
+                measured_readings=done.measured,
+                estimated_readings=done.estimated,
+                missing_readings=done.missing,
+            ),
+            series=series,
+            location_row=location,
+        )
+
+    @strawberry.field(
+        description="End of the latest reading of the location (local time); null without readings."
+    )
+    async def data_available_until(self, info: strawberry.Info[Context, Any]) -> datetime | None:
+        assert self.location_row.id is not None
+        return await resolvers.data_available_until(info.context, self.location_row.id)
+
+    @strawberry.field(
+        description="The same number of days immediately before `from`; null when it has no readings."
+    )
+    async def previous_period(self, info: strawberry.Info[Context, Any]) -> PeriodComparison | None:
+        found = await resolvers.previous_period(info.context, self.series)
+        if found is None:
+            return None
+        return PeriodComparison(
+            from_=found.first,
+            to=found.last,
+            total_kwh=found.total_wh / 1000,
+            change_percent=found.change_percent,
+        )
+
+    @strawberry.field(
+        description="Comparison with similar locations over the range's days before today; null under 20 "
+        "similar locations with readings for at least 95 % of that time."
+    )
+    async def similar_locations(self, info: strawberry.Info[Context, Any]) -> SimilarLocations | None:
+        found = await resolvers.similar_locations(info.context, self.location_row, self.series)
+        if found is None:
+            return None
+        return SimilarLocations(
+            criteria=list(found.criteria),
+            sample_size=found.sample_size,
+            median_kwh=found.median_kwh,
+            p25_kwh=found.p25_kwh,
+            p75_kwh=found.p75_kwh,
+            percentile_rank=found.percentile_rank,
+        )
+
+
+def invoice_line(line: InvoiceLineData) -> InvoiceLine:
+    """An estimated invoice line in the shape of invoice lines."""
+    return InvoiceLine(
+        description=line.description,
+        quantity=line.quantity,
+        unit=line.unit,
+        unit_price=Money.eur(line.unit_price),
+        vat_rate=line.vat_rate,
+        amount_excl_vat=Money.eur(line.amount_excl_vat),
+        amount_incl_vat=Money.eur(line.amount_incl_vat),
+    )
+
+
+@strawberry.type(
+    description="An estimate of the invoice of the current billing period: consumption so far plus a "
+    "projection of the remaining days, priced by the contract like invoices (basic fee and VAT)."
+)
+class InvoiceEstimate:
+    period_start: date = strawberry.field(description="First day of the billing period.")
+    period_end: date = strawberry.field(description="Last day of the billing period.")
+    consumed_kwh: float = strawberry.field(description="Consumption of the period up to yesterday, kWh.")
+    projected_kwh: float = strawberry.field(
+        description="Consumption projected for the whole period (so far plus the remaining days), kWh."
+    )
+    projection_method: str = strawberry.field(
+        description="How the remaining days were projected: LAST_YEAR_SCALED (the same days a year "
+        "earlier, scaled by this period's consumption so far against a year earlier), DAILY_AVERAGE, "
+        "LAST_YEAR, RECENT_AVERAGE (last 28 days) or NONE."
+    )
+    estimated_total: Money = strawberry.field(
+        description="Estimated invoice total with VAT: the sum of the lines."
+    )
+    lines: list[InvoiceLine] = strawberry.field(
+        description="Estimated lines (basic fee, energy) as on an invoice; "
+        "their amounts with VAT sum to the total."
+    )
+
+    @classmethod
+    def from_estimate(cls, estimate: reporting.InvoiceEstimate) -> InvoiceEstimate:
+        return cls(
+            period_start=estimate.period_start,
+            period_end=estimate.period_end,
+            consumed_kwh=estimate.consumed_wh / 1000,
+            projected_kwh=estimate.projected_wh / 1000,
+            projection_method=estimate.method,
+            estimated_total=Money.eur(estimate.total),
+            lines=[invoice_line(line) for line in estimate.lines],
+        )
+
+
+async def consumption_of_customer(
+    info: strawberry.Info[Context, Any],
+    customer_id: int,
+    location_of_use_id: str,
+    first: date,
+    last: date,
+    resolution: Any,
+) -> ConsumptionSeries:
+    """``Customer.consumption``: the series of the customer's location (see ``resolvers.reporting``)."""
+    location, series = await resolvers.consumption_series(
+        info.context, customer_id, location_of_use_id, first, last, resolution
+    )
+    return ConsumptionSeries.from_series(location, series)
+
+
+async def estimate_of_customer(
+    info: strawberry.Info[Context, Any], customer_id: int, location_of_use_id: str
+) -> InvoiceEstimate | None:
+    """``Customer.nextInvoiceEstimate``: null without a contract in force today."""
+    found = await resolvers.next_invoice_estimate(info.context, customer_id, location_of_use_id)
+    return None if found is None else InvoiceEstimate.from_estimate(found)
