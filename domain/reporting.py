@@ -10,16 +10,20 @@ Series
     Point starts carry the UTC offset in force (+02:00 or +03:00).
 
 Aggregation
-    Energy is summed in SQL in whole watt-hours, so the points of every resolution add
-    up exactly to the same total. ``QUARTER_HOUR`` and ``HOUR`` points are computed from
-    ``meter_readings`` (buckets ``ts - ts % 3600``: Finland's offsets are whole hours, so a
-    UTC hour is a local hour). ``DAY``, ``MONTH`` and ``YEAR`` points, previous-period totals
-    and the peer comparison read ``daily_consumption``, a rollup of the readings per
-    location and local day that ``refresh_daily_consumption`` maintains when readings
-    arrive (the demo data generator calls it; the migration that adds it fills it from the
-    readings already stored). Months and years are grouped in SQL on the year and month of
-    ``local_date`` (``EXTRACT``; ``strftime`` on SQLite), days read as they are. No raw
-    reading is ever summed in Python.
+    Energy is summed in SQL in whole watt-hours, so the points of every resolution add up
+    exactly to the same total. Two rollups, kept by ``refresh_daily_consumption`` when
+    readings arrive (the demo data generator calls it; the migration that adds them fills
+    them from the readings already stored), hold the sums by SQL ``GROUP BY``:
+    ``daily_consumption`` per location and local day (energy, energy of 07-22, reading
+    counts by quality, metered minutes, spot cost units) and ``hourly_consumption`` per
+    hour (``ts - ts % 3600``: Finland's offsets are whole hours, so a UTC hour is a local
+    hour) for the locations metered every 15 minutes. ``QUARTER_HOUR`` points, and ``HOUR``
+    points of a location metered hourly, are its readings (one per point); ``HOUR`` points
+    of a 15-minute location read ``hourly_consumption``; ``DAY`` points read
+    ``daily_consumption``; ``MONTH`` and ``YEAR`` points group it in SQL on the year and
+    month of ``local_date`` (``EXTRACT``; ``strftime`` on SQLite). The previous-period
+    total and the peer comparison are sums over ``daily_consumption``. No reading is ever
+    summed in Python.
 
 Quality and completeness
     A point's readings are the metering intervals inside it: 4 per hour while the
@@ -162,7 +166,8 @@ class DailyConsumption(SQLModel, table=True):
     wh: int = Field(sa_column=Column(BigInteger, nullable=False))
     #: Energy of local hours 07-22 (time-of-use day energy).
     wh_day: int = Field(sa_column=Column(BigInteger, nullable=False))
-    #: Sum of Wh x 4 x the reading's spot price in cents/MWh (see ``_spot_units``).
+    #: Sum of Wh x 4 x the reading's spot price in cents/MWh (as ``_p4``; 4 x keeps an
+    #: hourly reading's mean of four quarter-hour prices whole).
     spot_units: int = Field(sa_column=Column(BigInteger, nullable=False))
     #: Readings without a known spot price.
     unpriced_readings: int
@@ -591,10 +596,6 @@ class TariffBook:
         """A fast day-ordinal -> tariff lookup over ``first``..``last``."""
         return _DayLookup(self.segments(first, last))
 
-    def uses(self, first: date, last: date, kind: ProductKind) -> bool:
-        """Whether a tariff of ``kind`` is in force on any day of the range."""
-        return any(t is not None and t.kind is kind for _, _, t in self.segments(first, last))
-
 
 class _DayLookup:
     def __init__(self, segments: list[tuple[date, date, Tariff | None]]) -> None:
@@ -663,36 +664,6 @@ _QUALITY = {code: quality for quality, code in QUALITY_CODE.items()}
 def _cents(alias: Any) -> ColumnElement[int]:
     """A spot price in whole cents/MWh (prices have two decimals), on SQLite and PostgreSQL."""
     return cast(func.round(alias.c.eur_per_mwh * literal_column("100")), Integer)
-
-
-def _spot_units(r: Any) -> tuple[ColumnElement[Any], list[tuple[Any, ColumnElement[bool]]]]:
-    """4 x the spot price (cents/MWh) of each reading of ``r``, and the joins it needs.
-
-    The same rule as ``domain.billing.spot_price_for``: the market time unit starting
-    with the reading; for a 15-minute reading in the hourly era the unit of its hour; for
-    an hourly reading in the 15-minute era the sum of its four quarter-hour prices (4 x
-    their mean), or 4 x the first one when some are missing. NULL when unknown.
-    """
-    q0 = _SP.alias("q0")
-    hour = _SP.alias("qh")
-    q1, q2, q3 = _SP.alias("q1"), _SP.alias("q2"), _SP.alias("q3")
-    hourly_in_quarters = and_(r.c.interval_minutes == 60, q0.c.interval_minutes == 15)
-    joins: list[tuple[Any, ColumnElement[bool]]] = [
-        (q0, q0.c.ts == r.c.ts),
-        (hour, and_(q0.c.ts.is_(None), hour.c.ts == r.c.ts - r.c.ts % 3600)),
-        (q1, and_(hourly_in_quarters, q1.c.ts == r.c.ts + 900)),
-        (q2, and_(hourly_in_quarters, q2.c.ts == r.c.ts + 1800)),
-        (q3, and_(hourly_in_quarters, q3.c.ts == r.c.ts + 2700)),
-    ]
-    units = case(
-        (q0.c.ts.is_(None), 4 * _cents(hour)),
-        (
-            and_(hourly_in_quarters, q1.c.ts.is_not(None), q2.c.ts.is_not(None), q3.c.ts.is_not(None)),
-            _cents(q0) + _cents(q1) + _cents(q2) + _cents(q3),
-        ),
-        else_=4 * _cents(q0),
-    )
-    return units, joins
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
