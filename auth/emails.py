@@ -7,16 +7,11 @@ caller in the outbox row (``links``), so that ``/dev/outbox`` can show them.
 from __future__ import annotations
 
 from domain.base import Language
-
-SIGNATURE = {
-    Language.FI: "Ystävällisin terveisin\nEnergia Oy:n asiakaspalvelu",
-    Language.SV: "Med vänliga hälsningar\nEnergia Oy:s kundtjänst",
-    Language.EN: "Kind regards\nEnergia Oy customer service",
-}
+from domain.texts import SIGNATURE, pick
 
 
 def _in(language: Language, variants: dict[Language, str]) -> str:
-    return variants.get(language) or variants[Language.FI]
+    return pick(variants, language)
 
 
 def password_reset(language: Language, *, username: str, link: str, days: int) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from domain.base import AccessLevel, Language, Section, utcnow
 from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
 from domain.session import transaction
 from domain.users import User, UserRole
-from resolvers.auth import FieldError
+from resolvers.auth import FieldError, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
@@ -68,11 +68,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         Language.FI: "Asiakasnumeroa ei löydy.",
         Language.SV: "Kundnumret finns inte.",
         Language.EN: "No customer has that customer number.",
-    },
-    "rate_limited": {
-        Language.FI: "Liian monta yritystä. Yritä uudelleen {seconds} sekunnin kuluttua.",
-        Language.SV: "För många försök. Försök igen om {seconds} sekunder.",
-        Language.EN: "Too many attempts. Try again in {seconds} seconds.",
     },
 }
 
@@ -176,11 +171,7 @@ async def grant_access(
             limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
         )
         if not verdict.allowed:
-            return GrantResult(
-                errors=[
-                    _error(ctx, ["password"], "RATE_LIMITED", "rate_limited", seconds=verdict.retry_after)
-                ]
-            )
+            return GrantResult(errors=[rate_limited(ctx, verdict.retry_after)])
     async with transaction(ctx.sessions) as db:
         owner = await db.get(User, principal.user_id)
         assert owner is not None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.base import Language
+from domain.texts import SIGNATURE, pick
 from resolvers.auth import FieldError
-from resolvers.texts import pick
 
 FI, SV, EN = Language.FI, Language.SV, Language.EN
 
@@ -150,13 +150,6 @@ def message(key: str, language: Language, **values: Any) -> str:
 def field_error(language: Language, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
     """A ``UserError`` of ``code`` at ``path`` with the text ``key``."""
     return FieldError(path, code, message(key, language, **values))
-
-
-SIGNATURE = {
-    FI: "Ystävällisin terveisin\nEnergia Oy:n asiakaspalvelu",
-    SV: "Med vänliga hälsningar\nEnergia Oy:s kundtjänst",
-    EN: "Kind regards\nEnergia Oy customer service",
-}
 
 
 def contact_email_confirmation(language: Language, *, link: str, days: int) -> tuple[str, str]:

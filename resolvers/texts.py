@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.base import Language
+from domain.texts import pick
 
 TEXTS: dict[str, dict[Language, str]] = {
     "invalid_credentials": {
@@ -21,11 +22,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         Language.EN: "The value is too long.",
     },
 }
-
-
-def pick(variants: dict[Language, str], language: Language) -> str:
-    """``variants`` in ``language``, Finnish when no translation exists."""
-    return variants.get(language) or variants[Language.FI]
 
 
 def text(key: str, language: Language) -> str:
