@@ -126,7 +126,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             url,
             echo=echo,
             async_creator=partial(OneHopConnection, database),
-            poolclass=NullPool if database == ":memory:" else None,
+            **({"poolclass": NullPool} if database == ":memory:" else {"pool_size": 20, "max_overflow": 20}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

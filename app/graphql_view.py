@@ -108,6 +108,7 @@ class GraphQLView(GraphQL):
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return Context(
             sessions=runtime.sessions,
+            read_sessions=runtime.read_sessions,
             rules=runtime.rules,
             principal=principal,
             today=today_helsinki(),

@@ -16,7 +16,7 @@ import strawberry
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import create_engine, session_factory
+from app.db import create_engine, read_session_factory, session_factory
 from app.migrate import upgrade_to_head
 from app.settings import Settings, SettingsError
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
@@ -37,6 +37,8 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    #: Sessions for reads only (autocommit on PostgreSQL): dataloaders and reporting.
+    read_sessions: async_sessionmaker[AsyncSession]
     schema: strawberry.Schema
     files: FilesystemStore
     rules: Rules
@@ -54,6 +56,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
+            read_sessions=read_session_factory(engine),
             schema=build_schema(production=settings.is_production),
             files=FilesystemStore(settings.files_dir),
             rules=Rules(

@@ -41,6 +41,7 @@ __all__ = [
     "LineKind",
     "Price",
     "PriceComponentLike",
+    "basic_fee_lines",
     "compute_invoice",
     "is_day_hour",
     "local_date_and_hour",
@@ -293,6 +294,29 @@ def _line(
     )
 
 
+def basic_fee_lines(
+    components: Iterable[PriceComponentLike], period_start: date, period_end: date, language: str = "FI"
+) -> list[InvoiceLineData]:
+    """Basic fee lines of ``period_start``..``period_end``: per calendar month, per component
+    and VAT rate, by the share of the month's days (the ``BASIC_FEE`` components given)."""
+    fees = [c for c in components if c.kind is PriceKind.BASIC_FEE]
+    label = LINE_LABELS[language][LineKind.BASIC_FEE]
+    lines: list[InvoiceLineData] = []
+    month_start = period_start.replace(day=1)
+    while month_start <= period_end:
+        month_end = last_day_of_month(month_start)
+        days_in_month = Decimal(month_end.day)
+        start, end = max(month_start, period_start), min(month_end, period_end)
+        for segment in _segments(LineKind.BASIC_FEE, fees, start, end):
+            assert segment.unit_price is not None
+            days = (segment.end - segment.start).days + 1
+            quantity = (Decimal(days) / days_in_month).quantize(KWH)
+            amount = quantity * segment.unit_price
+            lines.append(_line(segment, quantity, "kk", segment.unit_price, amount, label))
+        month_start = month_end + timedelta(days=1)
+    return lines
+
+
 def compute_invoice(
     *,
     product_kind: ProductKind,
@@ -366,21 +390,7 @@ def compute_invoice(
             spot_segment.wh += wh
             spot_segment.spot_cost_micro += wh * price
 
-    lines: list[InvoiceLineData] = []
-    # Basic fee: per calendar month, per component and VAT rate, by the share of days.
-    month_start = period_start.replace(day=1)
-    while month_start <= period_end:
-        month_end = last_day_of_month(month_start)
-        days_in_month = Decimal(month_end.day)
-        start, end = max(month_start, period_start), min(month_end, period_end)
-        for segment in _segments(LineKind.BASIC_FEE, by_kind.get(PriceKind.BASIC_FEE, []), start, end):
-            assert segment.unit_price is not None
-            days = (segment.end - segment.start).days + 1
-            quantity = (Decimal(days) / days_in_month).quantize(KWH)
-            amount = quantity * segment.unit_price
-            lines.append(_line(segment, quantity, "kk", segment.unit_price, amount, labels[segment.kind]))
-        month_start = month_end + timedelta(days=1)
-
+    lines = basic_fee_lines(by_kind.get(PriceKind.BASIC_FEE, []), period_start, period_end, language)
     for segment in spot_segments:
         kwh = (Decimal(segment.wh) / _WH_PER_KWH).quantize(KWH)
         cost = segment.spot_cost_micro / _MICRO

@@ -70,10 +70,12 @@ Trend, peers, estimate
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import itertools
-from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Awaitable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -90,7 +92,6 @@ from sqlalchemy import (
     cast,
     column,
     delete,
-    extract,
     func,
     insert,
     literal,
@@ -101,8 +102,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, Select, expression
 from sqlmodel import Field, SQLModel
 
 from domain.base import HELSINKI, Resolution
@@ -110,8 +112,8 @@ from domain.billing import (
     DAY_START_HOUR,
     NIGHT_START_HOUR,
     InvoiceLineData,
-    LineKind,
     Price,
+    basic_fee_lines,
     compute_invoice,
 )
 from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality, SpotPrice
@@ -339,8 +341,12 @@ class PeriodTotal:
     first: date
     last: date
     total_wh: int
-    #: Change of the series' total against this period, percent (one decimal); None when 0.
-    change_percent: float | None
+
+    def change_percent(self, current_wh: int) -> float | None:
+        """Change of ``current_wh`` against this period, percent (one decimal); None when it is 0."""
+        if self.total_wh == 0:
+            return None
+        return round((current_wh - self.total_wh) * 100 / self.total_wh, 1)
 
 
 @dataclass(frozen=True)
@@ -429,6 +435,104 @@ def _local_datetime(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, _fixed_zone(_offset_at(ts)))
 
 
+_CLOCK_TEXTS: dict[tuple[int, int], list[str]] = {}
+_DAY_TEXTS: dict[int, str] = {}
+
+
+def _clock_texts(step: int, offset: int) -> list[str]:
+    """``THH:MM:SS+HH:MM`` (``isoformat``'s form) of every ``step`` seconds of a day at a UTC offset."""
+    key = (step, offset)
+    found = _CLOCK_TEXTS.get(key)
+    if found is None:
+        suffix = datetime(2000, 1, 1, tzinfo=_fixed_zone(offset)).isoformat()[19:]
+        found = _CLOCK_TEXTS[key] = [
+            f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{suffix}" for s in range(0, 86400, step)
+        ]
+    return found
+
+
+def _day_text(ordinal: int) -> str:
+    """``YYYY-MM-DD`` of a day ordinal (cached)."""
+    found = _DAY_TEXTS.get(ordinal)
+    if found is None:
+        if len(_DAY_TEXTS) >= 100_000:
+            _DAY_TEXTS.clear()
+        found = _DAY_TEXTS[ordinal] = date.fromordinal(ordinal).isoformat()
+    return found
+
+
+class LocalTimes(Sequence[datetime]):
+    """The starts of ``count`` points ``step`` seconds apart from the UTC second ``t0``, as
+    local times with a fixed offset (``+02:00``/``+03:00``), made only when asked for.
+
+    A year of quarter-hours is 35,040 of them: ``isoformats()`` gives their ``isoformat()``
+    texts from cached day and clock texts, without making a datetime at all.
+    """
+
+    __slots__ = ("count", "pieces", "step", "t0")
+
+    def __init__(self, t0: int, step: int, count: int) -> None:
+        self.t0, self.step, self.count = t0, step, count
+        t1 = t0 + step * count
+        changes = [(t0, _offset_at(t0)), *_transitions(t0, t1), (t1, 0)]
+        #: ``(first index, end index, UTC offset)`` of the runs of points with one offset.
+        self.pieces: list[tuple[int, int, int]] = []
+        for (start, offset), (end, _) in itertools.pairwise(changes):
+            k0, k1 = -((t0 - start) // step), -((t0 - end) // step)  # first indexes at or after
+            if k1 > k0:
+                self.pieces.append((k0, k1, offset))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _at(self, index: int) -> datetime:
+        offset = next(o for _, k1, o in self.pieces if index < k1)
+        return datetime.fromtimestamp(self.t0 + index * self.step, _fixed_zone(offset))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(self.count))]
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError("point index out of range")
+        return self._at(index)
+
+    def __iter__(self) -> Iterator[datetime]:
+        delta = timedelta(seconds=self.step)
+        for k0, k1, offset in self.pieces:
+            value = datetime.fromtimestamp(self.t0 + k0 * self.step, _fixed_zone(offset))
+            for _ in range(k1 - k0):
+                yield value
+                value += delta
+
+    def __repr__(self) -> str:
+        return f"LocalTimes(t0={self.t0}, step={self.step}, count={self.count})"
+
+    def isoformats(self) -> list[str]:
+        """``[t.isoformat() for t in self]``, a day's worth of clock texts at a time."""
+        step = self.step
+        if 86400 % step:
+            return [t.isoformat() for t in self]
+        per_day = 86400 // step
+        out: list[str] = []
+        for k0, k1, offset in self.pieces:
+            wall = self.t0 + k0 * step + offset  # local seconds since the epoch
+            if wall % step:
+                out += [t.isoformat() for t in self[k0:k1]]
+                continue
+            clocks = _clock_texts(step, offset)
+            left = k1 - k0
+            while left:
+                days, seconds = divmod(wall, 86400)
+                slot = seconds // step
+                take = min(left, per_day - slot)
+                out += map(_day_text(days + _EPOCH_ORDINAL).__add__, clocks[slot : slot + take])
+                wall += take * step
+                left -= take
+        return out
+
+
 def _day_hours(first: date, last: date) -> dict[int, int]:
     """Local days with other than 24 hours in ``first``..``last``: ordinal -> hours."""
     t0, t1 = local_midnight_ts(first), local_midnight_ts(last + timedelta(days=1))
@@ -460,6 +564,59 @@ def validate_range(first: date, last: date, resolution: Resolution) -> None:
             f"A {resolution.value} series covers at most {_LIMIT_TEXT[resolution]}; "
             f"this range has {days} days. Ask for a shorter range or a coarser resolution."
         )
+
+
+_MIDNIGHT_TEXTS: dict[int, str] = {}
+
+
+class LocalMidnights(Sequence[datetime]):
+    """Local midnights (the starts of DAY, MONTH and YEAR points) of ascending days given as
+    ordinals, as fixed-offset datetimes made only when asked for; ``isoformats()`` gives
+    their ``isoformat()`` texts without making them."""
+
+    __slots__ = ("offsets", "ordinals")
+
+    def __init__(self, ordinals: list[int]) -> None:
+        self.ordinals = ordinals
+        self.offsets: list[int] = []
+        if not ordinals:
+            return
+        t0 = local_midnight_ts(date.fromordinal(ordinals[0]))
+        t1 = local_midnight_ts(date.fromordinal(ordinals[-1]) + timedelta(days=1))
+        offset = _offset_at(t0)
+        changes = iter(_transitions(t0 - 1, t1 + 1))
+        upcoming = next(changes, None)
+        for ordinal in ordinals:
+            wall = (ordinal - _EPOCH_ORDINAL) * 86400
+            while upcoming is not None and wall - upcoming[1] >= upcoming[0]:
+                offset = upcoming[1]
+                upcoming = next(changes, None)
+            self.offsets.append(offset)
+
+    def __len__(self) -> int:
+        return len(self.ordinals)
+
+    def _at(self, index: int) -> datetime:
+        day = date.fromordinal(self.ordinals[index])
+        return datetime(day.year, day.month, day.day, tzinfo=_fixed_zone(self.offsets[index]))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(len(self)))]
+        return self._at(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[datetime]:
+        return map(self._at, range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"LocalMidnights({len(self)} days)"
+
+    def isoformats(self) -> list[str]:
+        """``[t.isoformat() for t in self]``."""
+        suffixes = _MIDNIGHT_TEXTS
+        for offset in set(self.offsets) - suffixes.keys():
+            suffixes[offset] = _clock_texts(86400, offset)[0]
+        return [_day_text(o) + suffixes[f] for o, f in zip(self.ordinals, self.offsets, strict=True)]
 
 
 # --------------------------------------------------------------------------------------
@@ -659,6 +816,12 @@ _L = LocationOfUse.__table__  # type: ignore[attr-defined]
 _MEASURED = QUALITY_CODE[ReadingQuality.MEASURED]
 _ESTIMATED = QUALITY_CODE[ReadingQuality.ESTIMATED]
 _QUALITY = {code: quality for quality, code in QUALITY_CODE.items()}
+#: A point's quality by its (weakest) reading's code; None: no reading.
+_QUALITY_OF_POINT: dict[int | None, ReadingQuality] = {None: ReadingQuality.MISSING, **_QUALITY}
+#: Marks a calendar point whose energy had several prices (or spot prices).
+_VARIES: Any = object()
+#: Where a series' statements get their sessions (each its own, side by side).
+Sessions = async_sessionmaker[AsyncSession]
 
 
 def _cents(alias: Any) -> ColumnElement[int]:
@@ -974,8 +1137,20 @@ class _Accumulator:
         self.unpriced = False
 
 
+async def _concurrently(*steps: Awaitable[Any]) -> list[Any]:
+    """Await ``steps`` side by side; when one fails, the others are cancelled and awaited."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 async def consumption_series(
-    db: AsyncSession,
+    sessions: Sessions,
     location: LocationOfUse,
     first: date,
     last: date,
@@ -985,21 +1160,67 @@ async def consumption_series(
     cutover: date,
     today: date,
 ) -> Series:
-    """The consumption series of ``location`` (see the module doc); a fixed number of statements."""
+    """The consumption series of ``location`` (see the module doc): 3-4 statements whatever
+    the range, in sessions of their own side by side (the metering switch day, the tariffs
+    then the spot prices or the grouped rollup, the readings or rollup rows)."""
     validate_range(first, last, resolution)
-    quarter_from = await quarter_hour_metering_from(db, location)
+    location_id = location.id
+    assert location_id is not None
+    interval = resolution in (Resolution.QUARTER_HOUR, Resolution.HOUR)
+    # One point per reading: quarter-hours, and hours of a location metered hourly.
+    single = (
+        resolution is Resolution.QUARTER_HOUR or location.metering_resolution is not Resolution.QUARTER_HOUR
+    )
+    t0 = local_midnight_ts(first)
+    t1 = local_midnight_ts(last + timedelta(days=1))
+
+    async def switch_day() -> date | None:
+        if location.metering_resolution is not Resolution.QUARTER_HOUR:
+            return None
+        async with sessions() as db:
+            return await quarter_hour_metering_from(db, location)
+
+    async def tariffs() -> tuple[TariffBook, _DayLookup, Any]:
+        async with sessions() as db:
+            book = await load_tariffs(db, location_id, customer_id, cutover)
+            lookup = book.lookup(first, last)
+            extra: Any = None
+            if interval:
+                spot = any(t is not None and t.kind is ProductKind.SPOT for t in lookup.tariffs)
+                extra = await _fetch_prices(db, t0 - 3600, t1 + 3600) if spot and single else {}
+            elif resolution is not Resolution.DAY:
+                extra = await _calendar_rows(db, location_id, first, last, resolution, lookup.segments)
+            return book, lookup, extra
+
+    async def rows() -> Any:
+        async with sessions() as db:
+            if interval:
+                return await (_fetch_readings if single else _fetch_hours)(db, location_id, t0, t1)
+            return await _calendar_rows(db, location_id, first, last, Resolution.DAY, [])
+
+    steps: list[Awaitable[Any]] = [switch_day(), tariffs()]
+    if interval or resolution is Resolution.DAY:
+        steps.append(rows())
+    quarter_from, (book, lookup, extra), *fetched = await _concurrently(*steps)
     _check_resolution(location, first, resolution, quarter_from)
-    assert location.id is not None
-    book = await load_tariffs(db, location.id, customer_id, cutover)
     metering = _Metering(location, quarter_from)
-    if resolution in (Resolution.QUARTER_HOUR, Resolution.HOUR):
-        points, total_wh, acc, measured, estimated = await _interval_points(
-            db, location, first, last, resolution, book, metering
+    if interval:
+        step = 900 if resolution is Resolution.QUARTER_HOUR else 3600
+        built = _build_interval_points(
+            fetched[0],
+            single=single,
+            prices=extra,
+            t0=t0,
+            step=step,
+            count=(t1 - t0) // step,
+            lookup=lookup,
+            metering=metering,
         )
     else:
-        points, total_wh, acc, measured, estimated = await _calendar_points(
-            db, location, first, last, resolution, book, metering, today
+        built = _build_calendar_points(
+            fetched[0] if fetched else extra, first, last, resolution, lookup, metering, today
         )
+    points, total_wh, acc, measured, estimated = built
     expected = _expected_readings(first, min(last, today - timedelta(days=1)), metering)
     completeness = Completeness(
         expected=expected,
@@ -1010,10 +1231,9 @@ async def consumption_series(
     total_cost = None
     if not acc.unpriced:
         fees = _basic_fees(book, first, min(last, today - timedelta(days=1)))
-        if fees is not None:
-            total_cost = round_cents(Decimal(acc.units).scaleb(-13) + fees)
+        total_cost = round_cents(Decimal(acc.units).scaleb(-13) + fees)
     return Series(
-        location_id=location.id,
+        location_id=location_id,
         resolution=resolution,
         first=first,
         last=last,
@@ -1056,48 +1276,18 @@ def _expected_readings(
     return hourly + 4 * quarterly
 
 
-class _Midnights:
-    """Local midnights of a range's days as fixed-offset datetimes, without zone look-ups."""
-
-    def __init__(self, first: date, last: date) -> None:
-        t0 = local_midnight_ts(first)
-        t1 = local_midnight_ts(last + timedelta(days=1))
-        self.base = _offset_at(t0)
-        self.changes = _transitions(t0 - 1, t1 + 1)
-
-    def __call__(self, day: date) -> datetime:
-        wall = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        offset = self.base
-        for at, new_offset in self.changes:
-            if wall - new_offset >= at:
-                offset = new_offset
-        return datetime(day.year, day.month, day.day, tzinfo=_fixed_zone(offset))
-
-
-def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal | None:
+def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal:
     """Basic fees with VAT of ``first``..``last`` (pro rata per month, as invoiced)."""
     total = Decimal("0.00")
     start = max(first, book.cutover)
-    if last < start:
-        return total
     for contract in book.contracts:
         piece_start = max(start, contract.valid_from)
         piece_end = last if contract.valid_until is None else min(last, contract.valid_until)
         if piece_end < piece_start:
             continue
-        try:
-            invoice = compute_invoice(
-                product_kind=contract.kind,
-                components=contract.components,
-                period_start=piece_start,
-                period_end=piece_end,
-                readings=(),
-                spot_prices={},
-            )
-        except ValueError:
-            return None
+        components = sorted(contract.components, key=lambda c: c.valid_from)
         total += sum(
-            (line.amount_incl_vat for line in invoice.lines if line.kind is LineKind.BASIC_FEE),
+            (line.amount_incl_vat for line in basic_fee_lines(components, piece_start, piece_end)),
             Decimal("0.00"),
         )
     return total
@@ -1118,8 +1308,26 @@ class _DecimalCache(dict[int, Decimal]):
         return value
 
 
+class _RoundedDecimalCache(dict[int, Decimal]):
+    """``cache[value]`` is ``value / divisor`` rounded half away from zero to ``places`` as a
+    ``Decimal`` (a unit price per scaled price: 35,040 quarter-hours share few)."""
+
+    def __init__(self, divisor: int, decimals: _DecimalCache, limit: int = 200_000) -> None:
+        super().__init__()
+        self.divisor = divisor
+        self.decimals = decimals
+        self.limit = limit
+
+    def __missing__(self, value: int) -> Decimal:
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[value] = self.decimals[_round_units(value, self.divisor)]
+        return found
+
+
 _cost_decimal = _DecimalCache(_COST_PLACES)
 _unit_decimal = _DecimalCache(_UNIT_PLACES)
+_unit_of_scaled = _RoundedDecimalCache(_UNIT_DIVISOR, _unit_decimal)
 
 
 def _p4(prices: dict[int, int], ts: int, minutes: int) -> int | None:
@@ -1143,7 +1351,8 @@ def _p4(prices: dict[int, int], ts: int, minutes: int) -> int | None:
 # collector then scans again and again (a full collection of the loaded application takes
 # ~100 ms). So the readings and prices of a series come as one text of packed integers
 # each, decoded with ``map(int, ...)``: integers and strings are not tracked by the collector.
-_READING_SHIFT = 2**30  # ts x 2**30 + wh x 4 + quality; wh below 2**28 Wh per interval
+_READING_BITS = 30  # ts x 2**30 + wh x 4 + quality; wh below 2**28 Wh per interval
+_WH_MASK = 2**28 - 1
 _PRICE_SHIFT = 2**22  # ts x 2**22 + cents/MWh + 2**21; |cents| below 2**21
 _PRICE_OFFSET = 2**21
 
@@ -1151,7 +1360,7 @@ _PRICE_OFFSET = 2**21
 def _packed_readings_query(location_id: int, t0: int, t1: int) -> Select[Any]:
     """The readings in ``[t0, t1)`` as one text of packed integers, with checks on the packing."""
     r = _R
-    packed = r.c.ts * _READING_SHIFT + r.c.wh * 4 + r.c.quality
+    packed = r.c.ts * 2**_READING_BITS + r.c.wh * 4 + r.c.quality
     return select(
         func.aggregate_strings(cast(packed, String), ","), func.count(), func.min(r.c.wh), func.max(r.c.wh)
     ).where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
@@ -1173,13 +1382,16 @@ def _unpack_readings(row: Sequence[Any]) -> tuple[list[int], list[int], list[int
     text_value, count, low, high = row
     if not count:
         return [], [], []
-    if int(low) < 0 or int(high) >= _READING_SHIFT // 4:
+    if int(low) < 0 or int(high) > _WH_MASK:
         return None
     packed = sorted(map(int, text_value.split(",")))
     if len(packed) != int(count):
         return None
-    rest = [p % _READING_SHIFT for p in packed]
-    return [p // _READING_SHIFT for p in packed], [x >> 2 for x in rest], [x & 3 for x in rest]
+    return (
+        [p >> _READING_BITS for p in packed],
+        [(p >> 2) & _WH_MASK for p in packed],
+        [p & 3 for p in packed],
+    )
 
 
 def _unpack_prices(row: Sequence[Any]) -> dict[int, int] | None:
@@ -1199,23 +1411,38 @@ def _unpack_prices(row: Sequence[Any]) -> dict[int, int] | None:
     )
 
 
-def _readings_query(location_id: int, t0: int, t1: int) -> Select[Any]:
-    """One row per reading in ``[t0, t1)``: ``(ts, wh, quality)`` (when packing does not fit)."""
-    r = _R
-    return (
-        select(r.c.ts, r.c.wh, r.c.quality)
-        .where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
-        .order_by(r.c.ts)
-    )
+async def _fetch_readings(
+    db: AsyncSession, location_id: int, t0: int, t1: int
+) -> tuple[list[int], list[int], list[int]]:
+    """``(ts, wh, quality)`` of the readings in ``[t0, t1)``, in time order: one statement
+    (two when the values do not fit the packing)."""
+    found = _unpack_readings((await db.execute(_packed_readings_query(location_id, t0, t1))).one())
+    if found is None:
+        r = _R
+        query = (
+            select(r.c.ts, r.c.wh, r.c.quality)
+            .where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
+            .order_by(r.c.ts)
+        )
+        rows = (await db.execute(query)).all()
+        found = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    return found
 
 
-def _hours_query(location_id: int, t0: int, t1: int) -> Select[Any]:
-    """Hours of a location metered every 15 minutes, from ``hourly_consumption``.
+async def _fetch_prices(db: AsyncSession, t0: int, t1: int) -> dict[int, int]:
+    """The spot prices in ``[t0, t1)``, ``{ts: cents/MWh}``."""
+    found = _unpack_prices((await db.execute(_packed_prices_query(t0, t1))).one())
+    if found is None:
+        query = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= t0, _SP.c.ts < t1)
+        found = {int(ts): int(cents) for ts, cents in (await db.execute(query)).all()}
+    return found
 
-    Rows ``(hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced)``.
-    """
+
+async def _fetch_hours(db: AsyncSession, location_id: int, t0: int, t1: int) -> list[Sequence[int]]:
+    """Hours of a location metered every 15 minutes, from ``hourly_consumption``, as columns
+    ``hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced``."""
     h = _H
-    return (
+    query = (
         select(
             h.c.hour_ts,
             h.c.wh,
@@ -1229,139 +1456,67 @@ def _hours_query(location_id: int, t0: int, t1: int) -> Select[Any]:
         .where(h.c.location_of_use_id == location_id, h.c.hour_ts >= t0, h.c.hour_ts < t1)
         .order_by(h.c.hour_ts)
     )
+    rows = (await db.execute(query)).all()
+    if not rows:
+        return [[] for _ in range(8)]
+    return list(zip(*rows, strict=True))
 
 
-async def _interval_points(
-    db: AsyncSession,
-    location: LocationOfUse,
-    first: date,
-    last: date,
-    resolution: Resolution,
-    book: TariffBook,
-    metering: _Metering,
-) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
-    """QUARTER_HOUR and HOUR points: two statements at most, whatever the range.
-
-    A point that is one reading (a quarter-hour; an hour of a location metered hourly)
-    reads the reading and prices it with the spot prices of the range, fetched once; an
-    hour of a location metered every 15 minutes reads ``hourly_consumption``.
-    """
-    assert location.id is not None
-    t0 = local_midnight_ts(first)
-    t1 = local_midnight_ts(last + timedelta(days=1))
-    lookup = book.lookup(first, last)
-    with_spot = any(t is not None and t.kind is ProductKind.SPOT for t in lookup.tariffs)
-    single = resolution is Resolution.QUARTER_HOUR or not metering.quarter
-    step, minutes = (900, 15) if resolution is Resolution.QUARTER_HOUR else (3600, 60)
-    columns: list[Sequence[Any]]
-    if single:
-        unpacked = _unpack_readings((await db.execute(_packed_readings_query(location.id, t0, t1))).one())
-        if unpacked is None:
-            rows = (await db.execute(_readings_query(location.id, t0, t1))).all()
-            unpacked = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-        columns = list(unpacked)
-    else:
-        columns = list(zip(*(await db.execute(_hours_query(location.id, t0, t1))).all(), strict=True))
-    prices: dict[int, int] = {}
-    if with_spot and single:
-        found = _unpack_prices((await db.execute(_packed_prices_query(t0 - 3600, t1 + 3600))).one())
-        if found is None:
-            query = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= t0 - 3600, _SP.c.ts < t1 + 3600)
-            found = {int(ts): int(cents) for ts, cents in (await db.execute(query)).all()}
-        prices = found
-    return _build_interval_points(
-        columns,
-        single=single,
-        prices=prices,
-        t0=t0,
-        t1=t1,
-        step=step,
-        minutes=minutes,
-        lookup=lookup,
-        metering=metering,
-    )
-
-
-def _round_half_away(value: int, divisor: int, half: int) -> int:
-    return (value + half) // divisor if value >= 0 else -((half - value) // divisor)
-
-
-def _local_starts(t0: int, t1: int, step: int) -> tuple[list[datetime], list[tuple[int, int, int]]]:
-    """The local start of every ``step`` in ``[t0, t1)``, and the offset pieces ``(k0, k1, offset)``."""
-    changes = [(t0, _offset_at(t0)), *_transitions(t0, t1), (t1, 0)]
-    starts: list[datetime] = []
-    append = starts.append
-    pieces: list[tuple[int, int, int]] = []
-    delta = timedelta(seconds=step)
-    for (seg_start, offset), (seg_end, _) in itertools.pairwise(changes):
-        k0 = len(starts)
-        value = datetime.fromtimestamp(seg_start, _fixed_zone(offset))
-        for _ in range((seg_end - seg_start) // step):
-            append(value)
-            value += delta
-        pieces.append((k0, len(starts), offset))
-    return starts, pieces
+def _on_grid(
+    ts: Sequence[int], columns: Sequence[Sequence[Any]], fills: Sequence[Any], t0: int, step: int, count: int
+) -> list[list[Any]]:
+    """``columns`` of rows at instants ``ts`` (ascending) placed on the ``count`` points from
+    ``t0`` every ``step`` seconds; a point without a row gets the column's fill value."""
+    if len(ts) == count and list(ts) == list(range(t0, t0 + count * step, step)):
+        return [list(values) for values in columns]
+    positions = [(t - t0) // step for t in ts]
+    # runs of rows on consecutive points, copied a slice at a time (gaps are few)
+    breaks = [i for i in range(1, len(positions)) if positions[i] != positions[i - 1] + 1]
+    runs = list(itertools.pairwise([0, *breaks, len(positions)])) if positions else []
+    placed = [[fill] * count for fill in fills]
+    for target, values in zip(placed, columns, strict=True):
+        for i, j in runs:
+            k = positions[i]
+            target[k : k + j - i] = values[i:j]
+    return placed
 
 
 def _build_interval_points(
-    columns: list[Sequence[Any]],
+    columns: Sequence[Sequence[int]],
     *,
     single: bool,
     prices: dict[int, int],
     t0: int,
-    t1: int,
     step: int,
-    minutes: int,
+    count: int,
     lookup: _DayLookup,
     metering: _Metering,
 ) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
-    """Turn the readings of ``[t0, t1)`` into the points of its calendar, column by column.
+    """The ``count`` points from ``t0`` every ``step`` seconds, column by column.
 
-    ``columns`` are ``ts, wh, quality`` of the readings when ``single``, else the columns of
-    ``_hours_query``; in time order. A year of quarter-hours is 35,040 points, so the
-    columns are built with comprehensions over runs of one tariff, not point by point.
+    ``columns`` are ``ts, wh, quality`` of the readings when ``single``, else those of
+    ``_fetch_hours``; in time order. A year of quarter-hours is 35,040 points, so every
+    column is a comprehension (or a ``map``) over runs of one tariff, not a loop per point.
     """
-    n = (t1 - t0) // step
-    starts, pieces = _local_starts(t0, t1, step)
-    whs: list[int | None] = [None] * n
-    codes: list[int | None] = [None] * n
-    counts: list[int] = [0] * n
-    spot_units: list[int | None] = [None] * n
-    unpriced_rows: list[int] = [0] * n
-    measured = estimated = 0
-    if columns and columns[0]:
-        positions = [(ts - t0) // step for ts in columns[0]]
-        if len(positions) == n and positions[0] == 0 and positions[-1] == n - 1:  # no gap
-            whs, codes = list(columns[1]), list(columns[2])
-            if not single:
-                counts, spot_units, unpriced_rows = list(columns[3]), list(columns[6]), list(columns[7])
-        elif single:
-            for k, wh, code in zip(positions, columns[1], columns[2], strict=True):
-                whs[k] = wh
-                codes[k] = code
-        else:
-            for k, wh, code, count, units, unpriced in zip(
-                positions, columns[1], columns[2], columns[3], columns[6], columns[7], strict=True
-            ):
-                whs[k] = wh
-                codes[k] = code
-                counts[k] = count
-                spot_units[k] = units
-                unpriced_rows[k] = unpriced
-        if single:
-            measured, estimated = codes.count(_MEASURED), codes.count(_ESTIMATED)
-        else:
-            measured, estimated = sum(columns[4]), sum(columns[5])
-    total_wh = sum(wh for wh in whs if wh is not None)
-
-    # Quality: a quarter-hour, or an hour metered hourly, is its reading's; an hour of a
-    # location metered every 15 minutes needs its four readings (one before the location
-    # was metered every 15 minutes).
-    quality_of = {None: ReadingQuality.MISSING, **_QUALITY}
+    n = count
     if single:
-        qualities = [quality_of[code] for code in codes]
+        whs, codes = _on_grid(columns[0], columns[1:3], (None, None), t0, step, n)
+        measured, estimated = codes.count(_MEASURED), codes.count(_ESTIMATED)
+        qualities = list(map(_QUALITY_OF_POINT.__getitem__, codes))
+        spot_units: list[int | None] = []
+        unpriced_rows: list[int] = []
     else:
-        missing = ReadingQuality.MISSING
+        whs, codes, counts, spot_units, unpriced_rows = _on_grid(
+            columns[0],
+            [columns[1], columns[2], columns[3], columns[6], columns[7]],
+            (None, None, 0, None, 0),
+            t0,
+            step,
+            n,
+        )
+        measured, estimated = sum(columns[4]), sum(columns[5])
+        # An hour needs its four readings once the location is metered every 15 minutes
+        # (one before).
         if not metering.quarter:
             switch = n
         elif metering.quarter_from is None:
@@ -1369,201 +1524,231 @@ def _build_interval_points(
         else:
             switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
             switch = min(n, max(0, (switch_ts - t0) // step))
+        quality_of, missing = _QUALITY_OF_POINT, ReadingQuality.MISSING
         qualities = [
-            missing if count < 1 else quality_of[code]
-            for code, count in zip(codes[:switch], counts[:switch], strict=True)
-        ] + [
-            missing if count < 4 else quality_of[code]
-            for code, count in zip(codes[switch:], counts[switch:], strict=True)
+            missing if c < 1 else quality_of[q] for q, c in zip(codes[:switch], counts[:switch], strict=True)
         ]
-    kwh = [None if wh is None else wh / 1000 for wh in whs]
+        qualities += [
+            missing if c < 4 else quality_of[q] for q, c in zip(codes[switch:], counts[switch:], strict=True)
+        ]
+    gaps = None in whs
+    if gaps:
+        total_wh = sum(filter(None, whs))
+        kwh: list[float | None] = [None if wh is None else wh / 1000 for wh in whs]
+    else:
+        total_wh = sum(whs)
+        kwh = [wh / 1000 for wh in whs]
 
     # Cost, one run of days with one tariff at a time.
     cost: list[Decimal | None] = [None] * n
     unit: list[Decimal | None] = [None] * n
     acc = _Accumulator()
-    offset_of = [(t0 + k0 * step, t0 + k1 * step, offset) for k0, k1, offset in pieces]
+    starts = LocalTimes(t0, step, n)
     for seg_first, seg_last, tariff in lookup.segments:
         a = max(0, (local_midnight_ts(seg_first) - t0) // step)
         b = min(n, (local_midnight_ts(seg_last + timedelta(days=1)) - t0) // step)
         if b <= a:
             continue
+        run = whs[a:b]
         if tariff is None:
-            if any(wh is not None for wh in whs[a:b]):
+            if run.count(None) < len(run):
                 acc.unpriced = True
             continue
-        vat = tariff.vat_factor
-        if tariff.kind is ProductKind.SPOT:
-            if single:
-                _price_single_spot(whs, prices, t0, step, minutes, a, b, tariff, cost, unit, acc)
-            else:
-                _price_rolled_spot(whs, spot_units, unpriced_rows, a, b, tariff, cost, unit, acc)
+        if tariff.kind is ProductKind.SPOT and not single:
+            _price_rolled_spot(run, spot_units[a:b], unpriced_rows[a:b], a, tariff, cost, unit, acc)
             continue
-        prices_of_run = [(a, b, tariff.day_price)]
-        if tariff.kind is ProductKind.TIME_OF_USE:
-            prices_of_run = _day_night_runs(t0, step, a, b, offset_of, tariff)
-        for c, d, price in prices_of_run:
-            scaled = price * vat
-            unit_value = _unit_decimal[_round_half_away(scaled, _UNIT_DIVISOR, _UNIT_DIVISOR // 2)]
-            incl = [None if wh is None else wh * scaled for wh in whs[c:d]]
-            acc.units += sum(x for x in incl if x is not None)
-            cost[c:d] = [
-                None if x is None else _cost_decimal[(x + _COST_DIVISOR // 2) // _COST_DIVISOR] for x in incl
-            ]
-            unit[c:d] = [None if wh is None else unit_value for wh in whs[c:d]]
+        vat = tariff.vat_factor
+        scaled: list[int | None]
+        if tariff.kind is ProductKind.SPOT:
+            scaled = _spot_scaled(prices, t0 + a * step, t0 + b * step, step, tariff)
+        elif tariff.kind is ProductKind.TIME_OF_USE:
+            scaled = _day_night_scaled(starts, a, b, tariff)
+        else:
+            scaled = [tariff.day_price * vat] * (b - a)
+        _price_points(run, scaled, a, cost, unit, acc)
     return SeriesPoints(starts, kwh, unit, cost, qualities), total_wh, acc, measured, estimated
 
 
-def _day_night_runs(
-    t0: int, step: int, a: int, b: int, offset_of: list[tuple[int, int, int]], tariff: Tariff
-) -> list[tuple[int, int, int]]:
-    """Indexes ``a``..``b`` cut into runs of day (07-22) and night prices."""
-    runs: list[tuple[int, int, int]] = []
+def _spot_scaled(
+    prices: dict[int, int], first_ts: int, end_ts: int, step: int, tariff: Tariff
+) -> list[int | None]:
+    """Spot price plus margin with VAT (1e-8 c/kWh) of each reading from ``first_ts`` on,
+    each ``step`` seconds long; None where no price is known."""
+    vat, margin = tariff.vat_factor, tariff.day_price
+    if step < 3600:  # a quarter-hour: its own price, else its hour's (the hourly market era)
+        own = list(map(prices.get, range(first_ts, end_ts, step)))
+        if None not in own:
+            return [(p * 100 + margin) * vat for p in own]
+        p4s = [_p4(prices, first_ts + i * step, 15) if p is None else 4 * p for i, p in enumerate(own)]
+    else:  # an hour: the mean of its four quarter-hour prices, else the hour's price
+        p4s = [_p4(prices, ts, 60) for ts in range(first_ts, end_ts, step)]
+    return [None if p4 is None else (p4 * _SPOT_TO_UNITS + margin) * vat for p4 in p4s]
+
+
+def _day_night_scaled(starts: LocalTimes, a: int, b: int, tariff: Tariff) -> list[int | None]:
+    """Time-of-use price with VAT of points ``a``..``b``: day price for local 07-22, else night."""
+    day, night = tariff.day_price * tariff.vat_factor, tariff.night_price * tariff.vat_factor
     day_from, day_until = DAY_START_HOUR * 3600, NIGHT_START_HOUR * 3600
-    for k in range(a, b):
-        ts = t0 + k * step
-        offset = next(o for s, e, o in offset_of if s <= ts < e)
-        price = tariff.day_price if day_from <= (ts + offset) % 86400 < day_until else tariff.night_price
-        if runs and runs[-1][2] == price and runs[-1][1] == k:
-            runs[-1] = (runs[-1][0], k + 1, price)
-        else:
-            runs.append((k, k + 1, price))
-    return runs
+    step = starts.step
+    out: list[int | None] = []
+    for k0, k1, offset in starts.pieces:
+        lo, hi = max(a, k0), min(b, k1)
+        if lo < hi:
+            wall = starts.t0 + offset
+            out += [
+                day if day_from <= (wall + k * step) % 86400 < day_until else night for k in range(lo, hi)
+            ]
+    return out
 
 
-def _price_single_spot(
-    whs: list[int | None],
-    prices: dict[int, int],
-    t0: int,
-    step: int,
-    minutes: int,
+def _price_points(
+    run: list[int | None],
+    scaled: list[int | None],
     a: int,
-    b: int,
-    tariff: Tariff,
     cost: list[Decimal | None],
     unit: list[Decimal | None],
     acc: _Accumulator,
 ) -> None:
-    """Points that are one reading each, under a spot tariff: price of each market time unit."""
-    vat, margin = tariff.vat_factor, tariff.day_price
-    cost_half, unit_half = _COST_DIVISOR // 2, _UNIT_DIVISOR // 2
-    first_ts, last_ts = t0 + a * step, t0 + b * step
-    if minutes < 60:  # a quarter-hour's own unit; the hour's when missing (hourly market era)
-        p4s = [None if p is None else 4 * p for p in map(prices.get, range(first_ts, last_ts, step))]
-        for i, p4 in enumerate(p4s):
-            if p4 is None:
-                p4s[i] = _p4(prices, first_ts + i * step, minutes)
+    """Cost and unit price of points ``a``.. from their energy and their price with VAT.
+
+    Rounding is inlined (half away from zero): a call per point would cost more than the rest.
+    """
+    b = a + len(run)
+    half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
+    costs = _cost_decimal
+    if None not in run and None not in scaled:
+        incl = list(map(operator.mul, run, scaled))
+        acc.units += sum(incl)
+        unit[a:b] = list(map(_unit_of_scaled.__getitem__, scaled))
     else:
-        p4s = [_p4(prices, ts, minutes) for ts in range(first_ts, last_ts, step)]
-    scaled = [None if p4 is None else (p4 * 25 + margin) * vat for p4 in p4s]
-    incl = [None if wh is None or s is None else wh * s for wh, s in zip(whs[a:b], scaled, strict=True)]
-    if any(wh is not None and s is None for wh, s in zip(whs[a:b], scaled, strict=True)):
-        acc.unpriced = True
-    acc.units += sum(x for x in incl if x is not None)
-    costs, units = _cost_decimal, _unit_decimal
+        if any(wh is not None and s is None for wh, s in zip(run, scaled, strict=True)):
+            acc.unpriced = True
+        incl = [None if wh is None or s is None else wh * s for wh, s in zip(run, scaled, strict=True)]
+        acc.units += sum(x for x in incl if x is not None)
+        unit[a:b] = [None if x is None else _unit_of_scaled[s] for x, s in zip(incl, scaled, strict=True)]
     cost[a:b] = [
-        None
-        if x is None
-        else costs[(x + cost_half) // _COST_DIVISOR if x >= 0 else -((cost_half - x) // _COST_DIVISOR)]
+        None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
         for x in incl
-    ]
-    unit[a:b] = [
-        None
-        if x is None or s is None
-        else units[(s + unit_half) // _UNIT_DIVISOR if s >= 0 else -((unit_half - s) // _UNIT_DIVISOR)]
-        for x, s in zip(incl, scaled, strict=True)
     ]
 
 
 def _price_rolled_spot(
-    whs: list[int | None],
+    run: list[int | None],
     spot_units: list[int | None],
     unpriced_rows: list[int],
     a: int,
-    b: int,
     tariff: Tariff,
     cost: list[Decimal | None],
     unit: list[Decimal | None],
     acc: _Accumulator,
 ) -> None:
-    """Hours summed from 15-minute readings, under a spot tariff: the spot units of the rollup."""
+    """Hours summed from 15-minute readings, under a spot tariff: the spot units of the rollup.
+
+    The unit price is the consumption-weighted price ``x / (wh x 1e5)``; rounding inlined.
+    """
     vat, margin = tariff.vat_factor, tariff.day_price
-    run = whs[a:b]
+    b = a + len(run)
     incl = [
-        None if wh is None or units is None or unpriced else (units * 25 + wh * margin) * vat
-        for wh, units, unpriced in zip(run, spot_units[a:b], unpriced_rows[a:b], strict=True)
+        None if wh is None or units is None or unpriced else (units * _SPOT_TO_UNITS + wh * margin) * vat
+        for wh, units, unpriced in zip(run, spot_units, unpriced_rows, strict=True)
     ]
     if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
         acc.unpriced = True
     acc.units += sum(x for x in incl if x is not None)
     costs, units_of = _cost_decimal, _unit_decimal
-    half = _COST_DIVISOR // 2
+    half, divisor, per_kwh = _COST_DIVISOR // 2, _COST_DIVISOR, _UNIT_DIVISOR
     cost[a:b] = [
-        None
-        if x is None
-        else costs[(x + half) // _COST_DIVISOR if x >= 0 else -((half - x) // _COST_DIVISOR)]
+        None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
         for x in incl
     ]
-    # the consumption-weighted price: x / (wh x 1e5), rounded half away from zero
     unit[a:b] = [
         None
         if x is None or not wh
         else units_of[
-            (2 * x + wh * _UNIT_DIVISOR) // (2 * wh * _UNIT_DIVISOR)
+            (2 * x + wh * per_kwh) // (2 * wh * per_kwh)
             if x >= 0
-            else -((wh * _UNIT_DIVISOR - 2 * x) // (2 * wh * _UNIT_DIVISOR))
+            else -((wh * per_kwh - 2 * x) // (2 * wh * per_kwh))
         ]
         for x, wh in zip(incl, run, strict=True)
     ]
 
 
-@dataclass
-class _Bucket:
-    """A DAY, MONTH or YEAR point being summed from rollup rows (one per tariff piece)."""
-
-    first: date
-    last: date
-    wh: int = 0
-    readings: int = 0
-    measured: int = 0
-    estimated: int = 0
-    excl_incl: int = 0  # energy cost with VAT, 1e-13 EUR
-    unpriced: bool = False
-    prices: set[int] = field(default_factory=set)
-    varies: bool = False
-
-
-def _calendar_buckets(first: date, last: date, resolution: Resolution) -> list[_Bucket]:
-    out: list[_Bucket] = []
+def _calendar_periods(first: date, last: date, resolution: Resolution) -> list[tuple[date, date]]:
+    """The DAY, MONTH or YEAR points of ``first``..``last`` as (first day, last day)."""
     if resolution is Resolution.DAY:
-        return [_Bucket(d, d) for d in _days(first, last)]
+        return [(d, d) for d in _days(first, last)]
+    out: list[tuple[date, date]] = []
     start = first
     while start <= last:
         if resolution is Resolution.MONTH:
             following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
         else:
             following = date(start.year + 1, 1, 1)
-        end = min(last, following - timedelta(days=1))
-        out.append(_Bucket(start, end))
+        out.append((start, min(last, following - timedelta(days=1))))
         start = following
     return out
 
 
-async def _calendar_points(
+class _PeriodKey(expression.FunctionElement[int]):
+    """``year x 100 + month`` (``months=True``) or the year of a date column, as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+
+    def __init__(self, column: Any, months: bool) -> None:
+        super().__init__(column, literal_column("1" if months else "0"))
+
+
+@compiles(_PeriodKey)
+def _period_key_default(element: _PeriodKey, compiler: Any, **kw: Any) -> str:
+    column, months = list(element.clauses)
+    year = f"EXTRACT(year FROM {compiler.process(column, **kw)})"
+    if str(months) == "1":
+        return f"CAST({year} * 100 + EXTRACT(month FROM {compiler.process(column, **kw)}) AS INTEGER)"
+    return f"CAST({year} AS INTEGER)"
+
+
+@compiles(_PeriodKey, "sqlite")
+def _period_key_sqlite(element: _PeriodKey, compiler: Any, **kw: Any) -> str:
+    # dates are ISO texts on SQLite: cutting them is faster than strftime
+    column, months = list(element.clauses)
+    text_value = compiler.process(column, **kw)
+    if str(months) == "1":
+        return f"CAST(substr({text_value}, 1, 4) || substr({text_value}, 6, 2) AS INTEGER)"
+    return f"CAST(substr({text_value}, 1, 4) AS INTEGER)"
+
+
+async def _calendar_rows(
     db: AsyncSession,
-    location: LocationOfUse,
+    location_id: int,
     first: date,
     last: date,
     resolution: Resolution,
-    book: TariffBook,
-    metering: _Metering,
-    today: date,
-) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
-    """DAY, MONTH and YEAR points from the daily rollup, grouped in SQL per tariff piece."""
-    assert location.id is not None
+    segments: Sequence[tuple[date, date, Tariff | None]],
+) -> Sequence[Any]:
+    """Rollup rows ``(period, piece, wh, wh_day, readings, measured, estimated, spot units,
+    unpriced)``: one per day for DAY (piece 0), in day order; for MONTH and YEAR summed in SQL
+    per period (``year x 100 + month``, or the year) and tariff piece (the index in ``segments``)."""
     d = _D
-    segments = book.segments(first, last)
-    piece: ColumnElement[Any]
+    where = and_(d.c.location_of_use_id == location_id, d.c.local_date >= first, d.c.local_date <= last)
+    if resolution is Resolution.DAY:
+        query = (
+            select(
+                d.c.local_date,
+                literal(0, Integer),
+                d.c.wh,
+                d.c.wh_day,
+                d.c.readings,
+                d.c.measured,
+                d.c.estimated,
+                d.c.spot_units,
+                d.c.unpriced_readings,
+            )
+            .where(where)
+            .order_by(d.c.local_date)
+        )
+        return (await db.execute(query)).all()
+    piece: ColumnElement[Any] = literal(0, Integer)
     if len(segments) > 1:
         piece = case(
             *[
@@ -1573,9 +1758,8 @@ async def _calendar_points(
             ],
             else_=literal(len(segments) - 1, Integer),
         )
-    else:
-        piece = literal(0, Integer)
-    where = and_(d.c.location_of_use_id == location.id, d.c.local_date >= first, d.c.local_date <= last)
+    key_label = _PeriodKey(d.c.local_date, resolution is Resolution.MONTH).label("period")
+    piece_label = piece.label("piece")
     sums = (
         func.sum(d.c.wh),
         func.sum(d.c.wh_day),
@@ -1585,118 +1769,178 @@ async def _calendar_points(
         func.sum(d.c.spot_units),
         func.sum(d.c.unpriced_readings),
     )
-    if resolution is Resolution.DAY:
-        query = select(
-            d.c.local_date,
-            literal(0, Integer),
-            d.c.wh,
-            d.c.wh_day,
-            d.c.readings,
-            d.c.measured,
-            d.c.estimated,
-            d.c.spot_units,
-            d.c.unpriced_readings,
-        ).where(where)
-    else:
-        year = extract("year", d.c.local_date)
-        key = year * 100 + extract("month", d.c.local_date) if resolution is Resolution.MONTH else year
-        key_label = key.label("period")
-        piece_label = piece.label("piece")
-        query = select(key_label, piece_label, *sums).where(where).group_by(key_label, piece_label)
-    rows = (await db.execute(query)).all()
+    query = select(key_label, piece_label, *sums).where(where).group_by(key_label, piece_label)
+    return (await db.execute(query)).all()
 
-    buckets = _calendar_buckets(first, last, resolution)
-    index: dict[Any, _Bucket] = {}
-    for b in buckets:
-        if resolution is Resolution.DAY:
-            index[b.first] = b
-        elif resolution is Resolution.MONTH:
-            index[b.first.year * 100 + b.first.month] = b
-        else:
-            index[b.first.year] = b
-    lookup = _DayLookup(segments)
-    acc = _Accumulator()
-    total_wh = measured = estimated = 0
-    for key_value, piece_value, wh, wh_day, readings, meas, est, spot_units, unpriced in rows:
-        if resolution is Resolution.DAY:
-            bucket = index[key_value if isinstance(key_value, date) else date.fromisoformat(str(key_value))]
-            tariff = lookup(bucket.first.toordinal())
-        else:
-            bucket = index[int(key_value)]
-            tariff = segments[int(piece_value)][2]
-        wh, wh_day = int(wh), int(wh_day)
-        readings, meas, est = int(readings), int(meas), int(est)
-        bucket.wh += wh
-        bucket.readings += readings
-        bucket.measured += meas
-        bucket.estimated += est
-        total_wh += wh
-        measured += meas
-        estimated += est
-        if readings == 0:
-            continue
-        if tariff is None:
-            bucket.unpriced = True
-            acc.unpriced = True
-            continue
-        if tariff.kind is ProductKind.SPOT:
-            if int(unpriced):
-                bucket.unpriced = True
-                acc.unpriced = True
-                continue
-            excl = int(spot_units) * _SPOT_TO_UNITS + wh * tariff.day_price
-            bucket.varies = True
-        elif tariff.kind is ProductKind.TIME_OF_USE:
-            excl = wh_day * tariff.day_price + (wh - wh_day) * tariff.night_price
-            if wh_day:
-                bucket.prices.add(tariff.day_price * tariff.vat_factor)
-            if wh - wh_day:
-                bucket.prices.add(tariff.night_price * tariff.vat_factor)
-        else:
-            excl = wh * tariff.day_price
-            bucket.prices.add(tariff.day_price * tariff.vat_factor)
-        bucket.excl_incl += excl * tariff.vat_factor
-    acc.units = sum(b.excl_incl for b in buckets if not b.unpriced)
 
-    points: list[SeriesPoint] = []
-    due_last = min(last, today - timedelta(days=1)).toordinal()
-    odd = _day_hours(first, last)
-    o0 = first.toordinal()
-    quarter, quarter_from = metering.quarter, metering.quarter_from
-    # readings due per day, summed from the range's first day (a bucket is a difference)
-    due = list(
-        itertools.accumulate(
-            (
-                odd.get(o, 24) * (4 if quarter and (quarter_from is None or o >= quarter_from) else 1)
-                for o in range(o0, due_last + 1)
-            ),
-            initial=0,
-        )
+def _priced_rows(
+    tariff: Tariff | None,
+    wh: Sequence[int],
+    wh_day: Sequence[int],
+    spot_units: Sequence[int],
+    unpriced_readings: Sequence[int],
+) -> tuple[list[int], list[Any], list[bool]]:
+    """Rollup rows with readings under one tariff: their energy cost with VAT (1e-13 EUR), the
+    one price with VAT their energy had (``_VARIES`` when several or spot, None when it used
+    none), and whether a row has energy without a known price."""
+    n = len(wh)
+    if tariff is None:
+        return [0] * n, [None] * n, [True] * n
+    vat = tariff.vat_factor
+    if tariff.kind is ProductKind.SPOT:
+        margin = tariff.day_price
+        no_price = [bool(u) for u in unpriced_readings]
+        incl = [
+            0 if u else (s * _SPOT_TO_UNITS + w * margin) * vat
+            for w, s, u in zip(wh, spot_units, no_price, strict=True)
+        ]
+        return incl, [_VARIES] * n, no_price
+    if tariff.kind is ProductKind.TIME_OF_USE:
+        day, night = tariff.day_price * vat, tariff.night_price * vat
+        incl = [d * day + (w - d) * night for w, d in zip(wh, wh_day, strict=True)]
+        one = [
+            (_VARIES if w - d else day) if d else (night if w - d else None)
+            for w, d in zip(wh, wh_day, strict=True)
+        ]
+        return incl, one, [False] * n
+    price = tariff.day_price * vat
+    return [w * price for w in wh], [price] * n, [False] * n
+
+
+def _build_calendar_points(
+    rows: Sequence[Any],
+    first: date,
+    last: date,
+    resolution: Resolution,
+    lookup: _DayLookup,
+    metering: _Metering,
+    today: date,
+) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
+    """DAY, MONTH and YEAR points from the rows of ``_calendar_rows``, column by column."""
+    periods = _calendar_periods(first, last, resolution)
+    n = len(periods)
+    segments = lookup.segments
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(9)]
+    keys, pieces = columns[0], columns[1]
+    wh, wh_day, readings, measured, estimated, spot_units, unpriced_readings = (
+        list(map(int, c)) for c in columns[2:]
     )
-    midnight = _Midnights(first, last)
-    for bucket in buckets:
-        start = midnight(bucket.first)
-        b0, b1 = bucket.first.toordinal(), min(bucket.last.toordinal(), due_last)
-        expected = due[b1 - o0 + 1] - due[b0 - o0] if b1 >= b0 else 0
-        if bucket.readings == 0:
-            points.append(SeriesPoint(start, None, None, None, ReadingQuality.MISSING))
+    # Price the rows, the rows of one tariff at a time.
+    incl, price, no_price = [0] * len(wh), [None] * len(wh), [False] * len(wh)
+    groups: list[tuple[Tariff | None, list[int]]]
+    if resolution is Resolution.DAY:
+        ordinals = [(k if isinstance(k, date) else date.fromisoformat(str(k))).toordinal() for k in keys]
+        groups = []
+        for s_first, s_last, tariff in segments:
+            i = bisect.bisect_left(ordinals, s_first.toordinal())
+            j = bisect.bisect_right(ordinals, s_last.toordinal())
+            groups.append((tariff, list(range(i, j))))
+    else:
+        by_piece: dict[int, list[int]] = {}
+        for i, piece in enumerate(pieces):
+            by_piece.setdefault(int(piece), []).append(i)
+        groups = [(segments[piece][2], indexes) for piece, indexes in by_piece.items()]
+    for tariff, indexes in groups:
+        if not indexes:
             continue
-        present = bucket.measured + bucket.estimated
-        if present < expected or present < bucket.readings:
-            quality = ReadingQuality.MISSING
-        elif bucket.estimated:
-            quality = ReadingQuality.ESTIMATED
-        else:
-            quality = ReadingQuality.MEASURED
-        cost = unit = None
-        if not bucket.unpriced:
-            cost = _cost_decimal[_round_units(bucket.excl_incl, _COST_DIVISOR)]
-            if not bucket.varies and len(bucket.prices) == 1:
-                unit = _unit_decimal[_round_units(next(iter(bucket.prices)), _UNIT_DIVISOR)]
-            elif bucket.wh:
-                unit = _unit_decimal[_round_ratio(bucket.excl_incl, bucket.wh * _UNIT_DIVISOR)]
-        points.append(SeriesPoint(start, bucket.wh / 1000, unit, cost, quality))
-    return SeriesPoints.from_rows(points), total_wh, acc, measured, estimated
+        a, b = indexes[0], indexes[-1] + 1
+        if indexes == list(range(a, b)):
+            found = _priced_rows(tariff, wh[a:b], wh_day[a:b], spot_units[a:b], unpriced_readings[a:b])
+            incl[a:b], price[a:b], no_price[a:b] = found
+            continue
+        found = _priced_rows(
+            tariff, *([column[i] for i in indexes] for column in (wh, wh_day, spot_units, unpriced_readings))
+        )
+        for i, x, p, u in zip(indexes, *found, strict=True):
+            incl[i], price[i], no_price[i] = x, p, u
+    # Rows to points: a day is its row; a month or year sums its rows (one per tariff piece).
+    if resolution is Resolution.DAY:
+        o0 = first.toordinal()
+        wh, readings, measured, estimated, incl, price, no_price = _on_grid(
+            ordinals,
+            [wh, readings, measured, estimated, incl, price, no_price],
+            (0, 0, 0, 0, 0, None, False),
+            o0,
+            1,
+            n,
+        )
+    else:
+        index_of = {
+            (start.year * 100 + start.month if resolution is Resolution.MONTH else start.year): i
+            for i, (start, _) in enumerate(periods)
+        }
+        sums = [[0] * n for _ in range(5)]
+        point_price: list[Any] = [None] * n
+        point_no_price = [False] * n
+        for r, key in enumerate(keys):
+            i = index_of[int(key)]
+            for target, value in zip(
+                sums, (wh[r], readings[r], measured[r], estimated[r], incl[r]), strict=True
+            ):
+                target[i] += value
+            point_no_price[i] = point_no_price[i] or no_price[r]
+            if point_price[i] is None:
+                point_price[i] = price[r]
+            elif price[r] is not None and price[r] != point_price[i]:
+                point_price[i] = _VARIES
+        wh, readings, measured, estimated, incl = sums
+        price, no_price = point_price, point_no_price
+    # Readings due per point: the metering intervals of its days up to yesterday.
+    due_last = min(last, today - timedelta(days=1))
+    odd = _day_hours(first, last)
+    if resolution is Resolution.DAY:
+        due_ordinal = due_last.toordinal()
+        quarter, quarter_from = metering.quarter, metering.quarter_from
+        per_hour = [
+            (4 if quarter and (quarter_from is None or o >= quarter_from) else 1) if o <= due_ordinal else 0
+            for o in range(o0, o0 + n)
+        ]
+        expected = [odd.get(o, 24) * k for o, k in zip(range(o0, o0 + n), per_hour, strict=True)]
+    else:
+        expected = [_expected_readings(start, min(end, due_last), metering, odd) for start, end in periods]
+    return _calendar_columns(periods, wh, readings, measured, estimated, incl, price, no_price, expected)
+
+
+def _calendar_columns(
+    periods: list[tuple[date, date]],
+    wh: list[int],
+    readings: list[int],
+    measured: list[int],
+    estimated: list[int],
+    incl: list[int],
+    price: list[Any],
+    no_price: list[bool],
+    expected: list[int],
+) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
+    """The points' columns from their sums (see ``_build_calendar_points``)."""
+    missing, estimated_quality, measured_quality = (
+        ReadingQuality.MISSING,
+        ReadingQuality.ESTIMATED,
+        ReadingQuality.MEASURED,
+    )
+    qualities = [
+        missing if not r or m + e < x or m + e < r else (estimated_quality if e else measured_quality)
+        for r, m, e, x in zip(readings, measured, estimated, expected, strict=True)
+    ]
+    kwh = [w / 1000 if r else None for w, r in zip(wh, readings, strict=True)]
+    priced = [bool(r) and not u for r, u in zip(readings, no_price, strict=True)]
+    costs, units, of_scaled = _cost_decimal, _unit_decimal, _unit_of_scaled
+    cost = [costs[_round_units(x, _COST_DIVISOR)] if p else None for x, p in zip(incl, priced, strict=True)]
+    unit = [
+        None
+        if not p
+        else of_scaled[one]
+        if one is not None and one is not _VARIES
+        else units[_round_ratio(x, w * _UNIT_DIVISOR)]
+        if w
+        else None
+        for p, one, x, w in zip(priced, price, incl, wh, strict=True)
+    ]
+    acc = _Accumulator()
+    acc.unpriced = any(r and u for r, u in zip(readings, no_price, strict=True))
+    acc.units = sum(x for x, r, u in zip(incl, readings, no_price, strict=True) if r and not u)
+    starts = LocalMidnights([start.toordinal() for start, _ in periods])
+    return SeriesPoints(starts, kwh, unit, cost, qualities), sum(wh), acc, sum(measured), sum(estimated)
 
 
 # --------------------------------------------------------------------------------------
@@ -1730,10 +1974,10 @@ async def _rollup_total(db: AsyncSession, location_id: int, first: date, last: d
     return int(row[0]), int(row[1])
 
 
-async def previous_period(
-    db: AsyncSession, location_id: int, first: date, last: date, current_wh: int
-) -> PeriodTotal | None:
-    """The same number of days immediately before ``first``; None when it has no readings."""
+async def previous_period(db: AsyncSession, location_id: int, first: date, last: date) -> PeriodTotal | None:
+    """The same number of days immediately before ``first``..``last``; None when it has no readings.
+
+    It does not need the series itself, so it can be read side by side with it."""
     length = (last - first).days + 1
     p_last = first - timedelta(days=1)
     p_first = first - timedelta(days=length)
@@ -1742,8 +1986,7 @@ async def previous_period(
     wh, readings = await _rollup_total(db, location_id, p_first, p_last)
     if readings == 0:
         return None
-    change = None if wh == 0 else round((current_wh - wh) * 100 / wh, 1)
-    return PeriodTotal(p_first, p_last, wh, change)
+    return PeriodTotal(p_first, p_last, wh)
 
 
 #: Fewer similar locations than this give no comparison (privacy).

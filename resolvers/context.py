@@ -54,10 +54,16 @@ class Context:
     client_address: str = ""
     #: Content-addressed file storage (message attachments).
     files: FilesystemStore | None = None
+    #: Sessions for reads only (``app.db.read_session_factory``); ``sessions`` when not given.
+    read_sessions: async_sessionmaker[AsyncSession] = None  # type: ignore[assignment]
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions, self.principal, self.today, self.rules.cutover_date)
+        if self.read_sessions is None:
+            self.read_sessions = self.sessions
+        self.loaders = Loaders(
+            self.sessions, self.principal, self.today, self.rules.cutover_date, self.read_sessions
+        )
 
     def require_principal(self) -> Principal:
         """The signed-in principal, or an ``UNAUTHENTICATED`` error."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from datetime import date
+from functools import cached_property
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -47,7 +48,11 @@ def _loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
 
 
 class Loaders:
-    """The dataloaders of one request, named for what they load."""
+    """The dataloaders of one request, named for what they load.
+
+    Each is made on first use (a request needs a few of the thirty), and reads through
+    ``read_sessions`` (writes go through ``sessions``).
+    """
 
     def __init__(
         self,
@@ -55,49 +60,125 @@ class Loaders:
         principal: Principal | None,
         today: date,
         cutover: date,
+        read_sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._write_sessions = sessions
+        self._sessions = read_sessions or sessions
         self._principal = principal
         self.today = today
         self.cutover = cutover
-        self.access_by_customer_id = _loader(self._load_access)
-        self.customer_by_id = self._by_key(Customer, Customer.id)
-        self.user_by_id = self._by_key(User, User.id)
-        self.location_by_id = self._by_key(LocationOfUse, LocationOfUse.id)
-        self.locations_by_customer_id = self._grouped(
-            LocationOfUse, LocationOfUse.customer_id, LocationOfUse.id
-        )
-        self.grid_operator_by_id = self._by_key(GridOperator, GridOperator.id)
-        self.product_by_id = self._by_key(Product, Product.id)
-        self.contract_by_id = self._by_key(Contract, Contract.id)
-        self.prices_by_contract_id = self._grouped(
+
+    @cached_property
+    def access_by_customer_id(self) -> DataLoader:
+        return _loader(self._load_access)
+
+    @cached_property
+    def customer_by_id(self) -> DataLoader:
+        return self._by_key(Customer, Customer.id)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader:
+        return self._by_key(User, User.id)
+
+    @cached_property
+    def location_by_id(self) -> DataLoader:
+        return self._by_key(LocationOfUse, LocationOfUse.id)
+
+    @cached_property
+    def locations_by_customer_id(self) -> DataLoader:
+        return self._grouped(LocationOfUse, LocationOfUse.customer_id, LocationOfUse.id)
+
+    @cached_property
+    def grid_operator_by_id(self) -> DataLoader:
+        return self._by_key(GridOperator, GridOperator.id)
+
+    @cached_property
+    def product_by_id(self) -> DataLoader:
+        return self._by_key(Product, Product.id)
+
+    @cached_property
+    def contract_by_id(self) -> DataLoader:
+        return self._by_key(Contract, Contract.id)
+
+    @cached_property
+    def prices_by_contract_id(self) -> DataLoader:
+        return self._grouped(
             PriceComponent, PriceComponent.contract_id, PriceComponent.valid_from, PriceComponent.id
         )
-        self.invoice_by_id = self._by_key(Invoice, Invoice.id, Invoice.issued_on >= cutover)
-        self.lines_by_invoice_id = self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
-        self.payments_by_invoice_id = self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
-        self.grant_by_id = self._by_key(AccessGrant, AccessGrant.id)
-        self.grants_by_customer_id = self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
-        self.page = _loader(self._load_pages)
-        self.total_count = _loader(self._load_counts)
-        # Messages ("Contact us") and My information.
-        self.message_thread_by_id = self._by_key(MessageThread, MessageThread.id)
-        self.message_by_id = self._by_key(Message, Message.id)
-        self.attachment_by_id = self._by_key(Attachment, Attachment.id)
-        self.message_thread_page = _loader(self._load_thread_pages)
-        self.message_thread_count = _loader(self._load_thread_counts)
-        self.messages_by_thread_id = self._grouped(Message, Message.thread_id, Message.sent_at, Message.id)
-        self.attachments_by_message_id = self._grouped(Attachment, Attachment.message_id, Attachment.id)
-        self.unread_count_by_thread_id = _loader(self._load_unread_counts)
-        self.phone_numbers_by_customer_id = self._grouped(
-            PhoneNumber, PhoneNumber.customer_id, PhoneNumber.id
-        )
-        self.email_addresses_by_customer_id = self._grouped(
-            EmailAddress, EmailAddress.customer_id, EmailAddress.id
-        )
-        self.messaging_settings_by_customer_id = self._by_key(
-            MessagingSettings, MessagingSettings.customer_id
-        )
+
+    @cached_property
+    def invoice_by_id(self) -> DataLoader:
+        return self._by_key(Invoice, Invoice.id, Invoice.issued_on >= self.cutover)
+
+    @cached_property
+    def lines_by_invoice_id(self) -> DataLoader:
+        return self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
+
+    @cached_property
+    def payments_by_invoice_id(self) -> DataLoader:
+        return self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
+
+    @cached_property
+    def grant_by_id(self) -> DataLoader:
+        return self._by_key(AccessGrant, AccessGrant.id)
+
+    @cached_property
+    def grants_by_customer_id(self) -> DataLoader:
+        return self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
+
+    @cached_property
+    def page(self) -> DataLoader:
+        return _loader(self._load_pages)
+
+    @cached_property
+    def total_count(self) -> DataLoader:
+        return _loader(self._load_counts)
+
+    # Messages ("Contact us") and My information.
+
+    @cached_property
+    def message_thread_by_id(self) -> DataLoader:
+        return self._by_key(MessageThread, MessageThread.id)
+
+    @cached_property
+    def message_by_id(self) -> DataLoader:
+        return self._by_key(Message, Message.id)
+
+    @cached_property
+    def attachment_by_id(self) -> DataLoader:
+        return self._by_key(Attachment, Attachment.id)
+
+    @cached_property
+    def message_thread_page(self) -> DataLoader:
+        return _loader(self._load_thread_pages)
+
+    @cached_property
+    def message_thread_count(self) -> DataLoader:
+        return _loader(self._load_thread_counts)
+
+    @cached_property
+    def messages_by_thread_id(self) -> DataLoader:
+        return self._grouped(Message, Message.thread_id, Message.sent_at, Message.id)
+
+    @cached_property
+    def attachments_by_message_id(self) -> DataLoader:
+        return self._grouped(Attachment, Attachment.message_id, Attachment.id)
+
+    @cached_property
+    def unread_count_by_thread_id(self) -> DataLoader:
+        return _loader(self._load_unread_counts)
+
+    @cached_property
+    def phone_numbers_by_customer_id(self) -> DataLoader:
+        return self._grouped(PhoneNumber, PhoneNumber.customer_id, PhoneNumber.id)
+
+    @cached_property
+    def email_addresses_by_customer_id(self) -> DataLoader:
+        return self._grouped(EmailAddress, EmailAddress.customer_id, EmailAddress.id)
+
+    @cached_property
+    def messaging_settings_by_customer_id(self) -> DataLoader:
+        return self._by_key(MessagingSettings, MessagingSettings.customer_id)
 
     async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
         async with self._sessions() as db:
@@ -109,7 +190,7 @@ class Loaders:
         """Mark grants that already count (pending, to the viewer's verified email) ACTIVE."""
         if self._principal is None or not any(a.from_pending_grant for a in accesses):
             return
-        async with self._sessions() as db, db.begin():
+        async with self._write_sessions() as db, db.begin():
             user = await db.get(User, self._principal.user_id)
             if user is not None and user.email_verified:
                 await activate_pending_grants(db, self._principal.user_id, user.email)

@@ -30,7 +30,9 @@ type with ``is_type_of``. Nothing is ever half done: the fast path only reads.
 A *columnar sequence* is a sized, iterable sequence whose type has a method
 ``column(name)`` returning every item's value of attribute ``name`` as a sequence of the
 same length (or ``None``), equal to what ``getattr(item, name)`` gives for each item
-(``domain.reporting.SeriesPoints``). The stock path iterates its items as usual.
+(``domain.reporting.SeriesPoints``). The stock path iterates its items as usual. A column
+of datetimes that is not a list or tuple may offer ``isoformats()``, every value's
+``isoformat()`` in order (``domain.reporting.LocalTimes``, which makes no datetime for it).
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ def _passthrough(
             return generic(values, nonnull)
         if nonnull and None in values:
             raise _Fallback
-        if valid is not None and not all(map(valid, filter(_is_value, values))):
+        # filter(None, ...) drops None (and zeros, which are valid Floats and Ints): all in C
+        if valid is not None and not all(map(valid, filter(None, values))):
             return generic(values, nonnull)
         return list(values)
 
@@ -163,19 +166,46 @@ def _mapped(exact: type, convert: Callable[[Any], Any], generic: ColumnSerialize
             return list(map(convert, values))
         if nonnull:
             raise _Fallback
-        return [None if value is None else convert(value) for value in values]
+        if not isinstance(values, list):
+            return [None if value is None else convert(value) for value in values]
+        # Nulls (gaps in a series) stand in for a value while the column converts in C.
+        nulls = _null_positions(values)
+        if len(nulls) == len(values):
+            return list(values)
+        filled = list(values)
+        stand_in = next(value for value in values if value is not None)
+        for at in nulls:
+            filled[at] = stand_in
+        out = list(map(convert, filled))
+        for at in nulls:
+            out[at] = None
+        return out
 
     return serialize
 
 
-def _is_value(value: Any) -> bool:
-    return value is not None
+def _null_positions(values: list[Any]) -> list[int]:
+    """Indexes of the ``None`` items (found by ``list.index``, in C)."""
+    found: list[int] = []
+    at = -1
+    try:
+        while True:
+            at = values.index(None, at + 1)
+            found.append(at)
+    except ValueError:
+        return found
 
 
 def _datetimes(generic: ColumnSerializer) -> ColumnSerializer:
-    """``format_datetime`` over a column, inlined (a year of quarter-hours is 35,040 values)."""
+    """``format_datetime`` over a column, inlined (a year of quarter-hours is 35,040 values);
+    a column that offers ``isoformats()`` (every value's ``isoformat()``) formats itself."""
 
     def serialize(values: Sequence[Any], nonnull: bool) -> list[Any]:
+        own = getattr(values, "isoformats", None)
+        if own is not None and not isinstance(values, list | tuple):
+            texts = own()
+            if len(texts) == len(values):
+                return texts
         out: list[Any] = []
         append = out.append
         offsets, hours_minutes = _OFFSETS, _HOURS_MINUTES

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from domain import consumption, reporting
 from domain.billing import InvoiceLineData
@@ -123,9 +124,12 @@ class ConsumptionSeries:
     )
     series: strawberry.Private[reporting.Series]
     location_row: strawberry.Private[LocationRow]
+    ahead: strawberry.Private[resolvers.Ahead]
 
     @classmethod
-    def from_series(cls, location: LocationRow, series: reporting.Series) -> ConsumptionSeries:
+    def from_series(
+        cls, location: LocationRow, series: reporting.Series, ahead: resolvers.Ahead
+    ) -> ConsumptionSeries:
         done = series.completeness
         return cls(
             location_of_use=LocationOfUse.from_row(location),
@@ -145,27 +149,35 @@ class ConsumptionSeries:
             ),
             series=series,
             location_row=location,
+            ahead=ahead,
         )
 
     @strawberry.field(
         description="End of the latest reading of the location (local time); null without readings."
     )
     async def data_available_until(self, info: strawberry.Info[Context, Any]) -> datetime | None:
-        assert self.location_row.id is not None
-        return await resolvers.data_available_until(info.context, self.location_row.id)
+        location_id = self.location_row.id
+        assert location_id is not None
+        return await self.ahead.result(
+            resolvers.DATA_AVAILABLE_UNTIL, lambda: resolvers.data_available_until(info.context, location_id)
+        )
 
     @strawberry.field(
         description="The same number of days immediately before `from`; null when it has no readings."
     )
     async def previous_period(self, info: strawberry.Info[Context, Any]) -> PeriodComparison | None:
-        found = await resolvers.previous_period(info.context, self.series)
+        series = self.series
+        found = await self.ahead.result(
+            resolvers.PREVIOUS_PERIOD,
+            lambda: resolvers.previous_period(info.context, series.location_id, series.first, series.last),
+        )
         if found is None:
             return None
         return PeriodComparison(
             from_=found.first,
             to=found.last,
             total_kwh=found.total_wh / 1000,
-            change_percent=found.change_percent,
+            change_percent=found.change_percent(series.total_wh),
         )
 
     @strawberry.field(
@@ -173,7 +185,11 @@ class ConsumptionSeries:
         "similar locations with readings for at least 95 % of that time."
     )
     async def similar_locations(self, info: strawberry.Info[Context, Any]) -> SimilarLocations | None:
-        found = await resolvers.similar_locations(info.context, self.location_row, self.series)
+        location, series = self.location_row, self.series
+        found = await self.ahead.result(
+            resolvers.SIMILAR_LOCATIONS,
+            lambda: resolvers.similar_locations(info.context, location, series.first, series.last),
+        )
         if found is None:
             return None
         return SimilarLocations(
@@ -244,11 +260,43 @@ async def consumption_of_customer(
     last: date,
     resolution: Any,
 ) -> ConsumptionSeries:
-    """``Customer.consumption``: the series of the customer's location (see ``resolvers.reporting``)."""
-    location, series = await resolvers.consumption_series(
-        info.context, customer_id, location_of_use_id, first, last, resolution
+    """``Customer.consumption``: the series of the customer's location (see ``resolvers.reporting``).
+
+    The parts read beside the series are started with it when the query selects them.
+    """
+    selected = _selected_names(info.selected_fields)
+    location, series, ahead = await resolvers.consumption_series(
+        info.context,
+        customer_id,
+        location_of_use_id,
+        first,
+        last,
+        resolution,
+        ahead=[part for name, part in _READ_AHEAD.items() if name in selected],
     )
-    return ConsumptionSeries.from_series(location, series)
+    return ConsumptionSeries.from_series(location, series, ahead)
+
+
+#: Fields of ``ConsumptionSeries`` whose reads start together with the series' own.
+_READ_AHEAD = {
+    "dataAvailableUntil": resolvers.DATA_AVAILABLE_UNTIL,
+    "previousPeriod": resolvers.PREVIOUS_PERIOD,
+    "similarLocations": resolvers.SIMILAR_LOCATIONS,
+}
+
+
+def _selected_names(fields: list[Selection]) -> set[str]:
+    """Names of the fields selected under ``fields`` (through fragments; directives ignored, so
+    a field skipped by ``@skip`` is read ahead in vain, never missed)."""
+    names: set[str] = set()
+    stack: list[Selection] = [s for f in fields for s in getattr(f, "selections", ())]
+    while stack:
+        selection = stack.pop()
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:
+            stack.extend(selection.selections)
+    return names
 
 
 async def estimate_of_customer(
