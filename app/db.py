@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-__all__ = ["OneHopConnection", "create_engine", "read_session_factory", "session_factory"]
+__all__ = ["OneHopConnection", "create_engine", "read_engine", "read_session_factory", "session_factory"]
 
 #: Seconds a statement waits for another connection's write lock (SQLite ``timeout``).
 SQLITE_BUSY_TIMEOUT = 30
@@ -147,15 +147,20 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for reading only (dataloaders, reporting); never write through them.
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine (same pool) for reading only: dataloaders, reporting; never write through it.
 
-    On PostgreSQL their statements run in autocommit: no ``BEGIN`` before the first one and
+    On PostgreSQL its statements run in autocommit: no ``BEGIN`` before the first one and
     no ``ROLLBACK`` when the connection goes back to the pool, two round trips fewer per
     session. Under READ COMMITTED, PostgreSQL's default, every statement takes its own
     snapshot either way, so reads see exactly what they saw inside a transaction. SQLite
     reads open no transaction to begin with (and switching its mode would cost hops).
     """
     if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return session_factory(engine)
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """ORM sessions on ``read_engine`` (for reads of ORM entities)."""
+    return session_factory(read_engine(engine))

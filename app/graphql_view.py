@@ -109,6 +109,7 @@ class GraphQLView(GraphQL):
         return Context(
             sessions=runtime.sessions,
             read_sessions=runtime.read_sessions,
+            read_connections=runtime.read_connections,
             rules=runtime.rules,
             principal=principal,
             today=today_helsinki(),

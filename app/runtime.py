@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import create_engine, read_session_factory, session_factory
+from app.db import create_engine, read_engine, read_session_factory, session_factory
 from app.migrate import upgrade_to_head
 from app.settings import Settings, SettingsError
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
@@ -37,8 +38,10 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    #: Sessions for reads only (autocommit on PostgreSQL): dataloaders and reporting.
+    #: Sessions for reads only (autocommit on PostgreSQL): dataloaders.
     read_sessions: async_sessionmaker[AsyncSession]
+    #: Core connections for reads only (autocommit on PostgreSQL): reporting.
+    read_connections: Callable[[], AsyncConnection]
     schema: strawberry.Schema
     files: FilesystemStore
     rules: Rules
@@ -57,6 +60,7 @@ class Runtime:
             engine=engine,
             sessions=session_factory(engine),
             read_sessions=read_session_factory(engine),
+            read_connections=read_engine(engine).connect,
             schema=build_schema(production=settings.is_production),
             files=FilesystemStore(settings.files_dir),
             rules=Rules(

@@ -142,6 +142,7 @@ def context(target: Target, today: date) -> Context:
     return Context(
         sessions=rt.sessions,
         read_sessions=rt.read_sessions,
+        read_connections=rt.read_connections,
         rules=rt.rules,
         principal=target.principal,
         today=today,

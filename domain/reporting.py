@@ -74,7 +74,8 @@ import asyncio
 import bisect
 import itertools
 import operator
-from collections.abc import Awaitable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -88,6 +89,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -102,7 +104,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select, expression
 from sqlmodel import Field, SQLModel
@@ -768,28 +770,34 @@ class _DayLookup:
         return bisect.bisect_right(self.starts, ordinal) - 1
 
 
-async def load_tariffs(db: AsyncSession, location_id: int, customer_id: int, cutover: date) -> TariffBook:
+#: A location's contracts of a customer with their price components (statements are built
+#: once, with bound parameters: building and hashing one costs more than running it).
+_TARIFFS = (
+    select(
+        Contract.id,
+        Contract.valid_from,
+        Contract.valid_until,
+        Contract.billing_interval_months,
+        Product.kind,
+        PriceComponent.kind,
+        PriceComponent.amount_excl_vat,
+        PriceComponent.unit,
+        PriceComponent.valid_from,
+        PriceComponent.valid_until,
+    )
+    .join(Product, Product.id == Contract.product_id)
+    .outerjoin(PriceComponent, PriceComponent.contract_id == Contract.id)
+    .where(
+        Contract.location_of_use_id == bindparam("location_id"),
+        Contract.customer_id == bindparam("customer_id"),
+    )
+    .order_by(Contract.valid_from, Contract.id)
+)
+
+
+async def load_tariffs(db: Db, location_id: int, customer_id: int, cutover: date) -> TariffBook:
     """The customer's contracts for the location, with their prices: one statement."""
-    rows = (
-        await db.execute(
-            select(
-                Contract.id,
-                Contract.valid_from,
-                Contract.valid_until,
-                Contract.billing_interval_months,
-                Product.kind,
-                PriceComponent.kind,
-                PriceComponent.amount_excl_vat,
-                PriceComponent.unit,
-                PriceComponent.valid_from,
-                PriceComponent.valid_until,
-            )
-            .join(Product, Product.id == Contract.product_id)
-            .outerjoin(PriceComponent, PriceComponent.contract_id == Contract.id)
-            .where(Contract.location_of_use_id == location_id, Contract.customer_id == customer_id)
-            .order_by(Contract.valid_from, Contract.id)
-        )
-    ).all()
+    rows = (await db.execute(_TARIFFS, {"location_id": location_id, "customer_id": customer_id})).all()
     heads: dict[int, tuple[date, date | None, int, ProductKind]] = {}
     components: dict[int, list[Price]] = {}
     for cid, valid_from, valid_until, interval, kind, pkind, amount, unit, p_from, p_until in rows:
@@ -820,8 +828,11 @@ _QUALITY = {code: quality for quality, code in QUALITY_CODE.items()}
 _QUALITY_OF_POINT: dict[int | None, ReadingQuality] = {None: ReadingQuality.MISSING, **_QUALITY}
 #: Marks a calendar point whose energy had several prices (or spot prices).
 _VARIES: Any = object()
-#: Where a series' statements get their sessions (each its own, side by side).
-Sessions = async_sessionmaker[AsyncSession]
+#: What the reads take: a Core connection (cheapest) or an ORM session.
+Db = AsyncConnection | AsyncSession
+#: Where a series' reads get their connections (each its own, side by side): e.g.
+#: ``engine.connect`` or an ``async_sessionmaker``.
+Connect = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 def _cents(alias: Any) -> ColumnElement[int]:
@@ -1068,15 +1079,16 @@ def refresh_daily_consumption_sync(
 # --------------------------------------------------------------------------------------
 
 
-async def quarter_hour_metering_from(db: AsyncSession, location: LocationOfUse) -> date | None:
+_SWITCH_DAY = select(func.min(_D.c.local_date)).where(
+    _D.c.location_of_use_id == bindparam("location_id"), _D.c.interval_minutes == 15
+)
+
+
+async def quarter_hour_metering_from(db: Db, location: LocationOfUse) -> date | None:
     """The first day of 15-minute readings of a 15-minute metered location (None: none yet)."""
     if location.metering_resolution is not Resolution.QUARTER_HOUR:
         return None
-    found = await db.scalar(
-        select(func.min(_D.c.local_date)).where(
-            _D.c.location_of_use_id == location.id, _D.c.interval_minutes == 15
-        )
-    )
+    found: date | None = await db.scalar(_SWITCH_DAY, {"location_id": location.id})
     return found
 
 
@@ -1150,7 +1162,7 @@ async def _concurrently(*steps: Awaitable[Any]) -> list[Any]:
 
 
 async def consumption_series(
-    sessions: Sessions,
+    connect: Connect,
     location: LocationOfUse,
     first: date,
     last: date,
@@ -1177,11 +1189,11 @@ async def consumption_series(
     async def switch_day() -> date | None:
         if location.metering_resolution is not Resolution.QUARTER_HOUR:
             return None
-        async with sessions() as db:
+        async with connect() as db:
             return await quarter_hour_metering_from(db, location)
 
     async def tariffs() -> tuple[TariffBook, _DayLookup, Any]:
-        async with sessions() as db:
+        async with connect() as db:
             book = await load_tariffs(db, location_id, customer_id, cutover)
             lookup = book.lookup(first, last)
             extra: Any = None
@@ -1193,7 +1205,7 @@ async def consumption_series(
             return book, lookup, extra
 
     async def rows() -> Any:
-        async with sessions() as db:
+        async with connect() as db:
             if interval:
                 return await (_fetch_readings if single else _fetch_hours)(db, location_id, t0, t1)
             return await _calendar_rows(db, location_id, first, last, Resolution.DAY, [])
@@ -1411,52 +1423,57 @@ def _unpack_prices(row: Sequence[Any]) -> dict[int, int] | None:
     )
 
 
+_LOCATION, _T0, _T1 = bindparam("location_id"), bindparam("t0"), bindparam("t1")
+_PACKED_READINGS = _packed_readings_query(_LOCATION, _T0, _T1)
+_READINGS = (
+    select(_R.c.ts, _R.c.wh, _R.c.quality)
+    .where(_R.c.location_of_use_id == _LOCATION, _R.c.ts >= _T0, _R.c.ts < _T1)
+    .order_by(_R.c.ts)
+)
+_PACKED_PRICES = _packed_prices_query(_T0, _T1)
+_PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1)
+_HOURS = (
+    select(
+        _H.c.hour_ts,
+        _H.c.wh,
+        _H.c.min_quality,
+        _H.c.readings,
+        _H.c.measured,
+        _H.c.estimated,
+        _H.c.spot_units,
+        _H.c.unpriced_readings,
+    )
+    .where(_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
+    .order_by(_H.c.hour_ts)
+)
+
+
 async def _fetch_readings(
-    db: AsyncSession, location_id: int, t0: int, t1: int
+    db: Db, location_id: int, t0: int, t1: int
 ) -> tuple[list[int], list[int], list[int]]:
     """``(ts, wh, quality)`` of the readings in ``[t0, t1)``, in time order: one statement
     (two when the values do not fit the packing)."""
-    found = _unpack_readings((await db.execute(_packed_readings_query(location_id, t0, t1))).one())
+    bounds = {"location_id": location_id, "t0": t0, "t1": t1}
+    found = _unpack_readings((await db.execute(_PACKED_READINGS, bounds)).one())
     if found is None:
-        r = _R
-        query = (
-            select(r.c.ts, r.c.wh, r.c.quality)
-            .where(r.c.location_of_use_id == location_id, r.c.ts >= t0, r.c.ts < t1)
-            .order_by(r.c.ts)
-        )
-        rows = (await db.execute(query)).all()
+        rows = (await db.execute(_READINGS, bounds)).all()
         found = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
     return found
 
 
-async def _fetch_prices(db: AsyncSession, t0: int, t1: int) -> dict[int, int]:
+async def _fetch_prices(db: Db, t0: int, t1: int) -> dict[int, int]:
     """The spot prices in ``[t0, t1)``, ``{ts: cents/MWh}``."""
-    found = _unpack_prices((await db.execute(_packed_prices_query(t0, t1))).one())
+    found = _unpack_prices((await db.execute(_PACKED_PRICES, {"t0": t0, "t1": t1})).one())
     if found is None:
-        query = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= t0, _SP.c.ts < t1)
-        found = {int(ts): int(cents) for ts, cents in (await db.execute(query)).all()}
+        rows = (await db.execute(_PRICES, {"t0": t0, "t1": t1})).all()
+        found = {int(ts): int(cents) for ts, cents in rows}
     return found
 
 
-async def _fetch_hours(db: AsyncSession, location_id: int, t0: int, t1: int) -> list[Sequence[int]]:
+async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[Sequence[int]]:
     """Hours of a location metered every 15 minutes, from ``hourly_consumption``, as columns
     ``hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced``."""
-    h = _H
-    query = (
-        select(
-            h.c.hour_ts,
-            h.c.wh,
-            h.c.min_quality,
-            h.c.readings,
-            h.c.measured,
-            h.c.estimated,
-            h.c.spot_units,
-            h.c.unpriced_readings,
-        )
-        .where(h.c.location_of_use_id == location_id, h.c.hour_ts >= t0, h.c.hour_ts < t1)
-        .order_by(h.c.hour_ts)
-    )
-    rows = (await db.execute(query)).all()
+    rows = (await db.execute(_HOURS, {"location_id": location_id, "t0": t0, "t1": t1})).all()
     if not rows:
         return [[] for _ in range(8)]
     return list(zip(*rows, strict=True))
@@ -1718,8 +1735,29 @@ def _period_key_sqlite(element: _PeriodKey, compiler: Any, **kw: Any) -> str:
     return f"CAST(substr({text_value}, 1, 4) AS INTEGER)"
 
 
+_DAYS = (
+    select(
+        _D.c.local_date,
+        literal(0, Integer),
+        _D.c.wh,
+        _D.c.wh_day,
+        _D.c.readings,
+        _D.c.measured,
+        _D.c.estimated,
+        _D.c.spot_units,
+        _D.c.unpriced_readings,
+    )
+    .where(
+        _D.c.location_of_use_id == bindparam("location_id"),
+        _D.c.local_date >= bindparam("first"),
+        _D.c.local_date <= bindparam("last"),
+    )
+    .order_by(_D.c.local_date)
+)
+
+
 async def _calendar_rows(
-    db: AsyncSession,
+    db: Db,
     location_id: int,
     first: date,
     last: date,
@@ -1730,24 +1768,9 @@ async def _calendar_rows(
     unpriced)``: one per day for DAY (piece 0), in day order; for MONTH and YEAR summed in SQL
     per period (``year x 100 + month``, or the year) and tariff piece (the index in ``segments``)."""
     d = _D
-    where = and_(d.c.location_of_use_id == location_id, d.c.local_date >= first, d.c.local_date <= last)
     if resolution is Resolution.DAY:
-        query = (
-            select(
-                d.c.local_date,
-                literal(0, Integer),
-                d.c.wh,
-                d.c.wh_day,
-                d.c.readings,
-                d.c.measured,
-                d.c.estimated,
-                d.c.spot_units,
-                d.c.unpriced_readings,
-            )
-            .where(where)
-            .order_by(d.c.local_date)
-        )
-        return (await db.execute(query)).all()
+        return (await db.execute(_DAYS, {"location_id": location_id, "first": first, "last": last})).all()
+    where = and_(d.c.location_of_use_id == location_id, d.c.local_date >= first, d.c.local_date <= last)
     piece: ColumnElement[Any] = literal(0, Integer)
     if len(segments) > 1:
         piece = case(
@@ -1948,33 +1971,33 @@ def _calendar_columns(
 # --------------------------------------------------------------------------------------
 
 
-async def data_available_until(db: AsyncSession, location_id: int) -> datetime | None:
+_LATEST_READING = (
+    select(_R.c.ts, _R.c.interval_minutes)
+    .where(_R.c.location_of_use_id == bindparam("location_id"))
+    .order_by(_R.c.ts.desc())
+    .limit(1)
+)
+_ROLLUP_TOTAL = select(func.coalesce(func.sum(_D.c.wh), 0), func.coalesce(func.sum(_D.c.readings), 0)).where(
+    _D.c.location_of_use_id == bindparam("location_id"),
+    _D.c.local_date >= bindparam("first"),
+    _D.c.local_date <= bindparam("last"),
+)
+
+
+async def data_available_until(db: Db, location_id: int) -> datetime | None:
     """The end of the latest reading of the location, local time; None without readings."""
-    row = (
-        await db.execute(
-            select(_R.c.ts, _R.c.interval_minutes)
-            .where(_R.c.location_of_use_id == location_id)
-            .order_by(_R.c.ts.desc())
-            .limit(1)
-        )
-    ).first()
+    row = (await db.execute(_LATEST_READING, {"location_id": location_id})).first()
     if row is None:
         return None
     return _local_datetime(int(row[0]) + int(row[1]) * 60)
 
 
-async def _rollup_total(db: AsyncSession, location_id: int, first: date, last: date) -> tuple[int, int]:
-    row = (
-        await db.execute(
-            select(func.coalesce(func.sum(_D.c.wh), 0), func.coalesce(func.sum(_D.c.readings), 0)).where(
-                _D.c.location_of_use_id == location_id, _D.c.local_date >= first, _D.c.local_date <= last
-            )
-        )
-    ).one()
+async def _rollup_total(db: Db, location_id: int, first: date, last: date) -> tuple[int, int]:
+    row = (await db.execute(_ROLLUP_TOTAL, {"location_id": location_id, "first": first, "last": last})).one()
     return int(row[0]), int(row[1])
 
 
-async def previous_period(db: AsyncSession, location_id: int, first: date, last: date) -> PeriodTotal | None:
+async def previous_period(db: Db, location_id: int, first: date, last: date) -> PeriodTotal | None:
     """The same number of days immediately before ``first``..``last``; None when it has no readings.
 
     It does not need the series itself, so it can be read side by side with it."""
@@ -1995,6 +2018,20 @@ MIN_PEERS = 20
 PEER_COVERAGE = 0.95
 
 
+_PEER_TOTALS = (
+    select(_D.c.location_of_use_id, func.sum(_D.c.wh), func.sum(_D.c.metered_minutes))
+    .join(_L, _L.c.id == _D.c.location_of_use_id)
+    .where(
+        _L.c.building_type == bindparam("building_type"),
+        _L.c.heating_type == bindparam("heating_type"),
+        _L.c.floor_area_band == bindparam("floor_area_band"),
+        _D.c.local_date >= bindparam("first"),
+        _D.c.local_date <= bindparam("last"),
+    )
+    .group_by(_D.c.location_of_use_id)
+)
+
+
 def _quantile(sorted_values: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default ``linear`` method)."""
     position = (len(sorted_values) - 1) * q
@@ -2004,7 +2041,7 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float:
 
 
 async def similar_locations(
-    db: AsyncSession, location: LocationOfUse, first: date, last: date, *, today: date
+    db: Db, location: LocationOfUse, first: date, last: date, *, today: date
 ) -> PeerComparison | None:
     """This location among locations of the same building type, heating and floor-area band.
 
@@ -2019,20 +2056,14 @@ async def similar_locations(
     period_minutes = 60 * (
         24 * ((last - first).days + 1) + sum(h - 24 for h in _day_hours(first, last).values())
     )
-    rows = (
-        await db.execute(
-            select(_D.c.location_of_use_id, func.sum(_D.c.wh), func.sum(_D.c.metered_minutes))
-            .join(_L, _L.c.id == _D.c.location_of_use_id)
-            .where(
-                _L.c.building_type == location.building_type,
-                _L.c.heating_type == location.heating_type,
-                _L.c.floor_area_band == location.floor_area_band,
-                _D.c.local_date >= first,
-                _D.c.local_date <= last,
-            )
-            .group_by(_D.c.location_of_use_id)
-        )
-    ).all()
+    parameters = {
+        "building_type": location.building_type,
+        "heating_type": location.heating_type,
+        "floor_area_band": location.floor_area_band,
+        "first": first,
+        "last": last,
+    }
+    rows = (await db.execute(_PEER_TOTALS, parameters)).all()
     own = None
     peers: list[int] = []
     for location_id, wh, minutes in rows:
@@ -2116,7 +2147,7 @@ def _spread(total: int, weights: Sequence[int]) -> list[int]:
 
 
 async def next_invoice_estimate(
-    db: AsyncSession,
+    db: Db,
     location: LocationOfUse,
     *,
     customer_id: int,

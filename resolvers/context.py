@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -56,11 +57,16 @@ class Context:
     files: FilesystemStore | None = None
     #: Sessions for reads only (``app.db.read_session_factory``); ``sessions`` when not given.
     read_sessions: async_sessionmaker[AsyncSession] = None  # type: ignore[assignment]
+    #: Core connections for reads only (``Runtime.read_connections``); ``read_sessions`` when
+    #: not given (the reads that take them take sessions too).
+    read_connections: Callable[[], Any] = None  # type: ignore[assignment]
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = self.sessions
+        if self.read_connections is None:
+            self.read_connections = self.read_sessions
         self.loaders = Loaders(
             self.sessions, self.principal, self.today, self.rules.cutover_date, self.read_sessions
         )

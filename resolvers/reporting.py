@@ -3,7 +3,7 @@
 The customer field that asks is guarded by ``@requiresAccess(REPORTING, READ)``; here the
 location of use is resolved through that customer (another customer's location is
 ``NOT_FOUND``, exactly like one that does not exist), and the domain rules of
-``domain.reporting`` run, each read in its own short read session so that reads resolved
+``domain.reporting`` run, each read in its own short read-only connection so that reads resolved
 concurrently never share one.
 
 A series and what is read beside it (the end of the data, the previous period, similar
@@ -100,7 +100,7 @@ async def consumption_series(
         started.start(SIMILAR_LOCATIONS, similar_locations(ctx, location, first, last))
     try:
         series = await reporting.consumption_series(
-            ctx.read_sessions,
+            ctx.read_connections,
             location,
             first,
             last,
@@ -120,7 +120,7 @@ async def consumption_series(
 
 async def data_available_until(ctx: Context, location_id: int) -> datetime | None:
     """End of the location's latest reading."""
-    async with ctx.read_sessions() as db:
+    async with ctx.read_connections() as db:
         return await reporting.data_available_until(db, location_id)
 
 
@@ -128,7 +128,7 @@ async def previous_period(
     ctx: Context, location_id: int, first: date, last: date
 ) -> reporting.PeriodTotal | None:
     """The same-length period just before ``first``..``last``."""
-    async with ctx.read_sessions() as db:
+    async with ctx.read_connections() as db:
         return await reporting.previous_period(db, location_id, first, last)
 
 
@@ -136,7 +136,7 @@ async def similar_locations(
     ctx: Context, location: LocationOfUse, first: date, last: date
 ) -> reporting.PeerComparison | None:
     """The location among similar ones for ``first``..``last`` (None under 20 peers)."""
-    async with ctx.read_sessions() as db:
+    async with ctx.read_connections() as db:
         return await reporting.similar_locations(db, location, first, last, today=ctx.today)
 
 
@@ -145,7 +145,7 @@ async def next_invoice_estimate(
 ) -> reporting.InvoiceEstimate | None:
     """The estimate of the location's current billing period, in the request's language."""
     location = await location_of_customer(ctx, customer_id, location_global_id)
-    async with ctx.read_sessions() as db:
+    async with ctx.read_connections() as db:
         return await reporting.next_invoice_estimate(
             db,
             location,

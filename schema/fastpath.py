@@ -40,8 +40,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from itertools import compress, count, repeat
 from math import isfinite
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any, ClassVar
 
 from graphql import (
@@ -160,18 +161,19 @@ def _mapped(exact: type, convert: Callable[[Any], Any], generic: ColumnSerialize
     allowed = {exact, type(None)}
 
     def serialize(values: Sequence[Any], nonnull: bool) -> list[Any]:
-        if not _types(values) <= allowed:
+        # (Nulls are found by type and identity: ``None in values`` would call Decimal.__eq__,
+        # which checks numbers.Rational, an ABC, for every value.)
+        types = _types(values)
+        if not types <= allowed:
             return generic(values, nonnull)
-        if None not in values:
+        if type(None) not in types:
             return list(map(convert, values))
         if nonnull:
             raise _Fallback
-        if not isinstance(values, list):
-            return [None if value is None else convert(value) for value in values]
-        # Nulls (gaps in a series) stand in for a value while the column converts in C.
         nulls = _null_positions(values)
         if len(nulls) == len(values):
-            return list(values)
+            return [None] * len(values)
+        # Nulls stand in for a value while the column converts in C, then come back.
         filled = list(values)
         stand_in = next(value for value in values if value is not None)
         for at in nulls:
@@ -184,16 +186,9 @@ def _mapped(exact: type, convert: Callable[[Any], Any], generic: ColumnSerialize
     return serialize
 
 
-def _null_positions(values: list[Any]) -> list[int]:
-    """Indexes of the ``None`` items (found by ``list.index``, in C)."""
-    found: list[int] = []
-    at = -1
-    try:
-        while True:
-            at = values.index(None, at + 1)
-            found.append(at)
-    except ValueError:
-        return found
+def _null_positions(values: Sequence[Any]) -> list[int]:
+    """Indexes of the ``None`` items (by identity, in C)."""
+    return list(compress(count(), map(is_, values, repeat(None))))
 
 
 def _datetimes(generic: ColumnSerializer) -> ColumnSerializer:

@@ -40,7 +40,7 @@ async def maija(runtime) -> dict:
 
 async def series(runtime, maija, place: str, first: date, last: date, resolution: Resolution):
     return await reporting.consumption_series(
-        runtime.read_sessions,
+        runtime.read_connections,
         maija[place],
         first,
         last,
