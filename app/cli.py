@@ -66,7 +66,7 @@ async def _migrate() -> None:
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
     try:
         await upgrade_to_head(engine)
     finally:

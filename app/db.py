@@ -118,8 +118,15 @@ class OneHopConnection(aiosqlite.Connection):
             await super().rollback()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_engine(url: str, *, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    PostgreSQL: a pool of 20 (a consumption request reads up to seven things side by side),
+    connections renewed after 30 minutes; ``pre_ping`` tests each connection with a round
+    trip at checkout (about 0.4 ms of CPU and 0.5 ms of waiting, several times a request).
+    Without it a connection the server dropped fails the one statement that finds out, and
+    SQLAlchemy then renews the whole pool (its disconnect handling).
+    """
     if url.startswith("sqlite"):
         database = make_url(url).database or ":memory:"
         engine = create_async_engine(
@@ -139,7 +146,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, echo=echo, pool_size=20, max_overflow=20, pool_recycle=1800, pool_pre_ping=pre_ping
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -22,7 +21,7 @@ from app.dev_routes import outbox_endpoint
 from app.files_routes import files_endpoint
 from app.graphql_view import GraphQLView
 from app.mailer import start_mailer
-from app.runtime import Runtime
+from app.runtime import Runtime, tune_garbage_collector
 from app.settings import Settings
 from app.strong_routes import strong_identification_routes
 from app.uploads import serve_with_upload_limits
@@ -215,12 +214,7 @@ def create_app(settings: Settings | None = None) -> Any:
         runtime = await Runtime.start(settings)
         holder["app"] = build_app(runtime)
         mailer = start_mailer(settings, runtime.sessions)
-        # Move everything alive after start-up (schema, modules, settings) out of the
-        # collector's generations: long consumption series allocate many objects, and
-        # full collections would otherwise rescan the whole start-up heap each time
-        # (20-30 % of a year-long series, bench/consumption.py --gc-freeze).
-        gc.collect()
-        gc.freeze()
+        tune_garbage_collector()
         try:
             yield
         finally:

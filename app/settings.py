@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy async URL; default a SQLite file in the data directory."
     )
+    database_pre_ping: bool = Field(
+        False,
+        description="Test each pooled PostgreSQL connection with a round trip before use (costs "
+        "about 0.4 ms of CPU a checkout); off, a dropped connection fails one request and the "
+        "pool is renewed.",
+    )
     redis_url: str | None = Field(None, description="Redis for shared sessions and rate limits.")
     secret_key: SecretStr | None = Field(
         None, description="Signs tokens; generated into the data directory in development."

@@ -26,18 +26,20 @@ For each case the table gives the median wall time (ms) of:
   prices), the previous-period and peer queries, dicts built in Python, ``orjson.dumps``;
 * ``fast/floor``: the ratio the issue bounds at 3.
 
-Also printed: the CPU time of the fast path (``cpu``) and the machine. Times are medians of
-``--runs`` runs after two warm-ups, with the garbage collector running as in the server;
-``--gc-freeze`` calls ``gc.freeze()`` once the schema and the database are ready (what a
-server can do after start-up, so that full collections skip the ~200,000 objects of the
-loaded application).
+Also printed: the CPU time of the fast path's event-loop thread (``cpu``; the SQLite
+threads and the PostgreSQL server are not in it) and the machine. Times are medians of
+``--runs`` rounds after two warm-ups; in each round the jobs run one after the other
+(stock, fast, floor), so that the drift of a shared machine hits them alike. The garbage
+collector is set up as the server sets it up after start-up
+(``app.runtime.tune_garbage_collector``); ``--default-gc`` leaves CPython's defaults.
+``--only HOUR`` runs the cases whose name contains ``HOUR``; ``--no-stock`` skips the
+slow column.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import platform
 import sqlite3
@@ -53,7 +55,7 @@ import orjson
 import strawberry
 from sqlalchemy import select, text
 
-from app.runtime import Runtime
+from app.runtime import Runtime, tune_garbage_collector
 from app.settings import Settings
 from auth.principal import Principal
 from domain import reporting
@@ -65,6 +67,7 @@ from resolvers.ids import to_global_id
 from schema.build import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
+Job = Callable[[], Awaitable[tuple[bytes, int]]]
 OPERATION = (ROOT.parent / "shared" / "operations" / "web" / "Consumption.graphql").read_text()
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_d"
 
@@ -307,18 +310,33 @@ async def run_floor(target: Target, case: Case, today: date) -> tuple[bytes, int
 # --------------------------------------------------------------------------------------
 
 
-async def measure(runs: int, job: Callable[[], Awaitable[tuple[bytes, int]]]) -> tuple[float, float, int]:
-    """Median wall and CPU milliseconds of ``job`` over ``runs`` runs, after two warm-ups."""
-    points = 0
+@dataclass
+class Timing:
+    """Median wall and event-loop-thread CPU milliseconds of a job, and its points."""
+
+    wall: float
+    cpu: float
+    points: int
+
+
+async def measure(runs: int, jobs: dict[str, Job]) -> dict[str, Timing]:
+    """Each job ``runs`` times after two warm-ups, the jobs taking turns in every round."""
+    points = dict.fromkeys(jobs, 0)
     for _ in range(2):
-        _, points = await job()
-    walls, cpus = [], []
+        for name, job in jobs.items():
+            _, points[name] = await job()
+    walls: dict[str, list[float]] = {name: [] for name in jobs}
+    cpus: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        _, points = await job()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
-    return statistics.median(walls), statistics.median(cpus), points
+        for name, job in jobs.items():
+            wall, cpu = time.perf_counter(), time.thread_time()
+            _, points[name] = await job()
+            cpus[name].append((time.thread_time() - cpu) * 1000)
+            walls[name].append((time.perf_counter() - wall) * 1000)
+    return {
+        name: Timing(statistics.median(walls[name]), statistics.median(cpus[name]), points[name])
+        for name in jobs
+    }
 
 
 def machine() -> str:
@@ -342,9 +360,10 @@ async def bench(args: argparse.Namespace) -> int:
     if args.postgres:
         targets.append(("PostgreSQL", args.postgres))
     print(f"Machine: {machine()}")
+    collector = "CPython defaults" if args.default_gc else "as the server"
     print(
-        f"Runs: median of {args.runs} after 2 warm-ups; times in ms (wall; cpu = process CPU of fast); "
-        f"garbage collector: {'frozen after start-up' if args.gc_freeze else 'default'}\n"
+        f"Runs: median of {args.runs} rounds after 2 warm-ups; times in ms (wall; cpu = event-loop "
+        f"thread CPU of fast); garbage collector: {collector}\n"
     )
     header = (
         f"{'database':<11} {'case':<22} {'points':>7} {'stock':>8} {'fast':>8} {'cpu':>7} "
@@ -356,9 +375,8 @@ async def bench(args: argparse.Namespace) -> int:
         data_dir = Path(args.sqlite).parent if args.sqlite else ROOT / "var" / "bench"
         data_dir.mkdir(parents=True, exist_ok=True)
         target = await prepare(label, url, data_dir)
-        if args.gc_freeze:
-            gc.collect()
-            gc.freeze()
+        if not args.default_gc:
+            tune_garbage_collector()
         try:
             if label == "PostgreSQL":
                 async with target.runtime.engine.connect() as conn:
@@ -367,18 +385,17 @@ async def bench(args: argparse.Namespace) -> int:
             for case in cases(target, today):
                 if args.only and not any(part.lower() in case.name.lower() for part in args.only):
                     continue
-                stock_ms = float("nan")
+                jobs: dict[str, Job] = {}
                 if not args.no_stock:
-                    stock_ms, _, _ = await measure(
-                        args.runs, lambda c=case, t=target: run_graphql(t.stock, t, c, today)
-                    )
-                fast_ms, fast_cpu, points = await measure(
-                    args.runs, lambda c=case, t=target: run_graphql(t.fast, t, c, today)
-                )
-                floor_ms, _, _ = await measure(args.runs, lambda c=case, t=target: run_floor(t, c, today))
+                    jobs["stock"] = lambda c=case, t=target: run_graphql(t.stock, t, c, today)
+                jobs["fast"] = lambda c=case, t=target: run_graphql(t.fast, t, c, today)
+                jobs["floor"] = lambda c=case, t=target: run_floor(t, c, today)
+                found = await measure(args.runs, jobs)
+                stock_ms = found["stock"].wall if "stock" in found else float("nan")
+                fast, floor = found["fast"], found["floor"]
                 print(
-                    f"{label:<11} {case.name:<22} {points:>7} {stock_ms:>8.1f} {fast_ms:>8.1f} "
-                    f"{fast_cpu:>7.1f} {floor_ms:>8.1f} {fast_ms / floor_ms:>10.2f}",
+                    f"{label:<11} {case.name:<22} {fast.points:>7} {stock_ms:>8.1f} {fast.wall:>8.1f} "
+                    f"{fast.cpu:>7.1f} {floor.wall:>8.1f} {fast.wall / floor.wall:>10.2f}",
                     flush=True,
                 )
         finally:
@@ -393,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_const", const=None)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const=None)
-    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after start-up")
+    parser.add_argument("--default-gc", action="store_true", help="leave the collector as CPython sets it")
     parser.add_argument("--only", action="append", help="run the cases whose name contains this (repeatable)")
     parser.add_argument("--no-stock", action="store_true", help="skip the stock executor (the slow column)")
     args = parser.parse_args(argv)

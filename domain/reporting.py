@@ -80,6 +80,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -1199,7 +1200,7 @@ async def consumption_series(
             extra: Any = None
             if interval:
                 spot = any(t is not None and t.kind is ProductKind.SPOT for t in lookup.tariffs)
-                extra = await _fetch_prices(db, t0 - 3600, t1 + 3600) if spot and single else {}
+                extra = await _fetch_prices(db, t0 - 3600, t1 + 3600) if spot and single else None
             elif resolution is not Resolution.DAY:
                 extra = await _calendar_rows(db, location_id, first, last, resolution, lookup.segments)
             return book, lookup, extra
@@ -1365,7 +1366,8 @@ def _p4(prices: dict[int, int], ts: int, minutes: int) -> int | None:
 # each, decoded with ``map(int, ...)``: integers and strings are not tracked by the collector.
 _READING_BITS = 30  # ts x 2**30 + wh x 4 + quality; wh below 2**28 Wh per interval
 _WH_MASK = 2**28 - 1
-_PRICE_SHIFT = 2**22  # ts x 2**22 + cents/MWh + 2**21; |cents| below 2**21
+_PRICE_BITS = 22
+_PRICE_SHIFT = 2**_PRICE_BITS  # ts x 2**22 + cents/MWh + 2**21; |cents| below 2**21
 _PRICE_OFFSET = 2**21
 
 
@@ -1400,27 +1402,67 @@ def _unpack_readings(row: Sequence[Any]) -> tuple[list[int], list[int], list[int
     if len(packed) != int(count):
         return None
     return (
-        [p >> _READING_BITS for p in packed],
-        [(p >> 2) & _WH_MASK for p in packed],
-        [p & 3 for p in packed],
+        _shifted(packed, _READING_BITS),
+        _masked(_shifted(packed, 2), _WH_MASK),
+        _masked(packed, 3),
     )
 
 
-def _unpack_prices(row: Sequence[Any]) -> dict[int, int] | None:
-    """``{ts: cents/MWh}``, or None when the values do not fit the packing."""
+def _unpack_prices(row: Sequence[Any]) -> SpotPrices | None:
+    """The spot prices, or None when the values do not fit the packing."""
     text_value, count, low, high = row
     if not count:
-        return {}
+        return SpotPrices([], [])
     if int(low) <= -_PRICE_OFFSET or int(high) >= _PRICE_OFFSET:
         return None
-    packed = list(map(int, text_value.split(",")))
-    return dict(
-        zip(
-            [p // _PRICE_SHIFT for p in packed],
-            [p % _PRICE_SHIFT - _PRICE_OFFSET for p in packed],
-            strict=True,
-        )
-    )
+    packed = sorted(map(int, text_value.split(",")))
+    cents = _masked(packed, _PRICE_SHIFT - 1)
+    return SpotPrices(_shifted(packed, _PRICE_BITS), list(map(operator.sub, cents, repeat(_PRICE_OFFSET))))
+
+
+# Column arithmetic in C (``map`` over ``operator`` functions): a year of quarter-hours is
+# 35,040 values, and a comprehension costs about twice as much per value.
+
+
+def _shifted(values: Iterable[int], bits: int) -> list[int]:
+    """``[v >> bits for v in values]``."""
+    return list(map(operator.rshift, values, repeat(bits)))
+
+
+def _masked(values: Iterable[int], mask: int) -> list[int]:
+    """``[v & mask for v in values]``."""
+    return list(map(operator.and_, values, repeat(mask)))
+
+
+def _affine(values: Iterable[int], scale: int, offset: int) -> Iterator[int]:
+    """``v * scale + offset`` of each value."""
+    return map(operator.add, map(operator.mul, values, repeat(scale)), repeat(offset))
+
+
+class SpotPrices:
+    """Spot prices (cents/MWh) by the start of their market time unit, in time order."""
+
+    __slots__ = ("_by_ts", "cents", "ts")
+
+    def __init__(self, ts: list[int], cents: list[int]) -> None:
+        self.ts, self.cents = ts, cents
+        self._by_ts: dict[int, int] | None = None
+
+    @property
+    def by_ts(self) -> dict[int, int]:
+        """``{ts: cents/MWh}``."""
+        if self._by_ts is None:
+            self._by_ts = dict(zip(self.ts, self.cents, strict=True))
+        return self._by_ts
+
+    def on_grid(self, first_ts: int, end_ts: int, step: int) -> list[int] | None:
+        """The prices of the units starting every ``step`` seconds in ``[first_ts, end_ts)``
+        when there is exactly one for each (the 15-minute market, for quarter-hours)."""
+        i = bisect.bisect_left(self.ts, first_ts)
+        n = (end_ts - first_ts) // step
+        if self.ts[i : i + n] != list(range(first_ts, end_ts, step)):
+            return None
+        return self.cents[i : i + n]
 
 
 _LOCATION, _T0, _T1 = bindparam("location_id"), bindparam("t0"), bindparam("t1")
@@ -1431,7 +1473,7 @@ _READINGS = (
     .order_by(_R.c.ts)
 )
 _PACKED_PRICES = _packed_prices_query(_T0, _T1)
-_PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1)
+_PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1).order_by(_SP.c.ts)
 _HOURS = (
     select(
         _H.c.hour_ts,
@@ -1461,12 +1503,12 @@ async def _fetch_readings(
     return found
 
 
-async def _fetch_prices(db: Db, t0: int, t1: int) -> dict[int, int]:
-    """The spot prices in ``[t0, t1)``, ``{ts: cents/MWh}``."""
+async def _fetch_prices(db: Db, t0: int, t1: int) -> SpotPrices:
+    """The spot prices of the market time units starting in ``[t0, t1)``."""
     found = _unpack_prices((await db.execute(_PACKED_PRICES, {"t0": t0, "t1": t1})).one())
     if found is None:
         rows = (await db.execute(_PRICES, {"t0": t0, "t1": t1})).all()
-        found = {int(ts): int(cents) for ts, cents in rows}
+        found = SpotPrices([int(ts) for ts, _ in rows], [int(cents) for _, cents in rows])
     return found
 
 
@@ -1502,7 +1544,7 @@ def _build_interval_points(
     columns: Sequence[Sequence[int]],
     *,
     single: bool,
-    prices: dict[int, int],
+    prices: SpotPrices | None,
     t0: int,
     step: int,
     count: int,
@@ -1554,7 +1596,7 @@ def _build_interval_points(
         kwh: list[float | None] = [None if wh is None else wh / 1000 for wh in whs]
     else:
         total_wh = sum(whs)
-        kwh = [wh / 1000 for wh in whs]
+        kwh = list(map(operator.truediv, whs, repeat(1000)))
 
     # Cost, one run of days with one tariff at a time.
     cost: list[Decimal | None] = [None] * n
@@ -1577,6 +1619,7 @@ def _build_interval_points(
         vat = tariff.vat_factor
         scaled: list[int | None]
         if tariff.kind is ProductKind.SPOT:
+            assert prices is not None  # read whenever a spot tariff prices single readings
             scaled = _spot_scaled(prices, t0 + a * step, t0 + b * step, step, tariff)
         elif tariff.kind is ProductKind.TIME_OF_USE:
             scaled = _day_night_scaled(starts, a, b, tariff)
@@ -1587,18 +1630,20 @@ def _build_interval_points(
 
 
 def _spot_scaled(
-    prices: dict[int, int], first_ts: int, end_ts: int, step: int, tariff: Tariff
+    prices: SpotPrices, first_ts: int, end_ts: int, step: int, tariff: Tariff
 ) -> list[int | None]:
     """Spot price plus margin with VAT (1e-8 c/kWh) of each reading from ``first_ts`` on,
     each ``step`` seconds long; None where no price is known."""
     vat, margin = tariff.vat_factor, tariff.day_price
     if step < 3600:  # a quarter-hour: its own price, else its hour's (the hourly market era)
-        own = list(map(prices.get, range(first_ts, end_ts, step)))
-        if None not in own:
-            return [(p * 100 + margin) * vat for p in own]
-        p4s = [_p4(prices, first_ts + i * step, 15) if p is None else 4 * p for i, p in enumerate(own)]
+        aligned = prices.on_grid(first_ts, end_ts, step)
+        if aligned is not None:  # (4 x cents x 25 + margin) x VAT
+            return list(map(operator.mul, _affine(aligned, 100, margin), repeat(vat)))
+        by_ts = prices.by_ts
+        p4s = [_p4(by_ts, ts, 15) for ts in range(first_ts, end_ts, step)]
     else:  # an hour: the mean of its four quarter-hour prices, else the hour's price
-        p4s = [_p4(prices, ts, 60) for ts in range(first_ts, end_ts, step)]
+        by_ts = prices.by_ts
+        p4s = [_p4(by_ts, ts, 60) for ts in range(first_ts, end_ts, step)]
     return [None if p4 is None else (p4 * _SPOT_TO_UNITS + margin) * vat for p4 in p4s]
 
 
@@ -1633,20 +1678,39 @@ def _price_points(
     b = a + len(run)
     half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
     costs = _cost_decimal
-    if None not in run and None not in scaled:
-        incl = list(map(operator.mul, run, scaled))
-        acc.units += sum(incl)
-        unit[a:b] = list(map(_unit_of_scaled.__getitem__, scaled))
-    else:
+    if None in scaled:  # some energy without a known price (rare): value by value
         if any(wh is not None and s is None for wh, s in zip(run, scaled, strict=True)):
             acc.unpriced = True
         incl = [None if wh is None or s is None else wh * s for wh, s in zip(run, scaled, strict=True)]
         acc.units += sum(x for x in incl if x is not None)
         unit[a:b] = [None if x is None else _unit_of_scaled[s] for x, s in zip(incl, scaled, strict=True)]
-    cost[a:b] = [
-        None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
-        for x in incl
-    ]
+        cost[a:b] = [
+            None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
+            for x in incl
+        ]
+        return
+    gaps = _null_positions(run)
+    energy: list[int] = run  # type: ignore[assignment]
+    if gaps:  # points without readings: priced as 0 Wh here, then emptied
+        energy = list(run)  # type: ignore[arg-type]
+        for k in gaps:
+            energy[k] = 0
+    incl_all = list(map(operator.mul, energy, scaled))  # type: ignore[arg-type]
+    acc.units += sum(incl_all)
+    unit[a:b] = list(map(_unit_of_scaled.__getitem__, scaled))  # type: ignore[arg-type]
+    if not incl_all or min(incl_all) >= 0:
+        cost[a:b] = list(
+            map(costs.__getitem__, map(operator.floordiv, _affine(incl_all, 1, half), repeat(divisor)))
+        )
+    else:
+        cost[a:b] = [costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)] for x in incl_all]
+    for k in gaps:
+        cost[a + k] = unit[a + k] = None
+
+
+def _null_positions(values: list[Any]) -> list[int]:
+    """Indexes of the ``None`` items (by identity, in C)."""
+    return list(itertools.compress(itertools.count(), map(operator.is_, values, repeat(None))))
 
 
 def _price_rolled_spot(
