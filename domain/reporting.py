@@ -1474,6 +1474,33 @@ _READINGS = (
 )
 _PACKED_PRICES = _packed_prices_query(_T0, _T1)
 _PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1).order_by(_SP.c.ts)
+#: An hour packed as ``index << 42 | wh << 14 | weakest quality << 12 | readings << 9 |
+#: measured << 6 | estimated << 3 | unpriced`` (index: hours since ``t0``; the counts of an
+#: hour are at most 4), and its spot units as ``index << 41 | spot units + 2**40``.
+_HOUR_BITS = 42
+_UNITS_OFFSET = 2**40
+_HOUR_INDEX = (_H.c.hour_ts - _T0) // 3600
+_PACKED_HOURS = select(
+    func.aggregate_strings(
+        cast(
+            _HOUR_INDEX * 2**_HOUR_BITS
+            + cast(_H.c.wh, BigInteger) * 2**14
+            + _H.c.min_quality * 2**12
+            + _H.c.readings * 2**9
+            + _H.c.measured * 2**6
+            + _H.c.estimated * 2**3
+            + _H.c.unpriced_readings,
+            String,
+        ),
+        ",",
+    ),
+    func.aggregate_strings(cast(_HOUR_INDEX * 2**41 + _H.c.spot_units + _UNITS_OFFSET, String), ","),
+    func.count(),
+    func.max(_H.c.wh),
+    func.max(_H.c.readings),
+    func.min(_H.c.spot_units),
+    func.max(_H.c.spot_units),
+).where(_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
 _HOURS = (
     select(
         _H.c.hour_ts,
@@ -1514,11 +1541,40 @@ async def _fetch_prices(db: Db, t0: int, t1: int) -> SpotPrices:
 
 async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[Sequence[int]]:
     """Hours of a location metered every 15 minutes, from ``hourly_consumption``, as columns
-    ``hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced``."""
-    rows = (await db.execute(_HOURS, {"location_id": location_id, "t0": t0, "t1": t1})).all()
-    if not rows:
+    ``hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced``: one
+    statement (two when the values do not fit the packing)."""
+    bounds = {"location_id": location_id, "t0": t0, "t1": t1}
+    found = _unpack_hours((await db.execute(_PACKED_HOURS, bounds)).one(), t0)
+    if found is None:
+        rows = (await db.execute(_HOURS, bounds)).all()
+        found = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
+    return found
+
+
+def _unpack_hours(row: Sequence[Any], t0: int) -> list[Sequence[int]] | None:
+    """The columns of ``_fetch_hours`` from ``_PACKED_HOURS``, or None when they do not fit."""
+    counts, units, count, high_wh, high_readings, low_units, high_units = row
+    if not count:
         return [[] for _ in range(8)]
-    return list(zip(*rows, strict=True))
+    if int(high_wh) > _WH_MASK or int(high_readings) > 7 or int(low_units) < -_UNITS_OFFSET:
+        return None
+    if int(high_units) >= _UNITS_OFFSET:
+        return None
+    packed = sorted(map(int, counts.split(",")))
+    spot = sorted(map(int, units.split(",")))
+    if len(packed) != int(count) or len(spot) != int(count):
+        return None
+    hour = _affine(_shifted(packed, _HOUR_BITS), 3600, t0)
+    return [
+        list(hour),
+        _masked(_shifted(packed, 14), _WH_MASK),
+        _masked(_shifted(packed, 12), 3),
+        _masked(_shifted(packed, 9), 7),
+        _masked(_shifted(packed, 6), 7),
+        _masked(_shifted(packed, 3), 7),
+        list(map(operator.sub, _masked(spot, 2 * _UNITS_OFFSET - 1), repeat(_UNITS_OFFSET))),
+        _masked(packed, 7),
+    ]
 
 
 def _on_grid(
@@ -1528,9 +1584,11 @@ def _on_grid(
     ``t0`` every ``step`` seconds; a point without a row gets the column's fill value."""
     if len(ts) == count and list(ts) == list(range(t0, t0 + count * step, step)):
         return [list(values) for values in columns]
-    positions = [(t - t0) // step for t in ts]
+    positions = list(map(operator.floordiv, map(operator.sub, ts, repeat(t0)), repeat(step)))
     # runs of rows on consecutive points, copied a slice at a time (gaps are few)
-    breaks = [i for i in range(1, len(positions)) if positions[i] != positions[i - 1] + 1]
+    breaks = [
+        i + 1 for i in _positions(map(operator.ne, positions[1:], map(operator.add, positions, repeat(1))))
+    ]
     runs = list(itertools.pairwise([0, *breaks, len(positions)])) if positions else []
     placed = [[fill] * count for fill in fills]
     for target, values in zip(placed, columns, strict=True):
@@ -1698,19 +1756,33 @@ def _price_points(
     incl_all = list(map(operator.mul, energy, scaled))  # type: ignore[arg-type]
     acc.units += sum(incl_all)
     unit[a:b] = list(map(_unit_of_scaled.__getitem__, scaled))  # type: ignore[arg-type]
-    if not incl_all or min(incl_all) >= 0:
-        cost[a:b] = list(
-            map(costs.__getitem__, map(operator.floordiv, _affine(incl_all, 1, half), repeat(divisor)))
-        )
-    else:
-        cost[a:b] = [costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)] for x in incl_all]
+    cost[a:b] = _cost_decimals(incl_all)
     for k in gaps:
         cost[a + k] = unit[a + k] = None
 
 
-def _null_positions(values: list[Any]) -> list[int]:
+def _null_positions(values: Sequence[Any]) -> list[int]:
     """Indexes of the ``None`` items (by identity, in C)."""
-    return list(itertools.compress(itertools.count(), map(operator.is_, values, repeat(None))))
+    return _positions(map(operator.is_, values, repeat(None)))
+
+
+def _cost_decimals(incl: list[int]) -> list[Decimal | None]:
+    """Costs with VAT of amounts in 1e-13 EUR, rounded half away from zero to 0.00001 EUR."""
+    half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
+    out: list[Decimal | None] = list(
+        map(
+            _cost_decimal.__getitem__,
+            map(operator.floordiv, map(operator.add, incl, repeat(half)), repeat(divisor)),
+        )
+    )
+    for k in _positions(map(operator.lt, incl, repeat(0))):  # negative spot prices: few
+        out[k] = _cost_decimal[_round_units(incl[k], _COST_DIVISOR)]
+    return out
+
+
+def _positions(flags: Iterable[Any]) -> list[int]:
+    """Indexes of the true flags."""
+    return list(itertools.compress(itertools.count(), flags))
 
 
 def _price_rolled_spot(
@@ -1725,8 +1797,67 @@ def _price_rolled_spot(
 ) -> None:
     """Hours summed from 15-minute readings, under a spot tariff: the spot units of the rollup.
 
-    The unit price is the consumption-weighted price ``x / (wh x 1e5)``; rounding inlined.
+    The unit price is the consumption-weighted price ``x / (wh x 1e5)``, rounded half away
+    from zero. Columns are computed in C; hours without readings are computed as 0 Wh and
+    emptied after; a run with an unpriced reading goes value by value.
     """
+    vat, margin = tariff.vat_factor, tariff.day_price
+    b = a + len(run)
+    gaps = _null_positions(run)
+    if any(unpriced_rows) or _null_positions(spot_units) != gaps:
+        _price_rolled_spot_slowly(run, spot_units, unpriced_rows, a, tariff, cost, unit, acc)
+        return
+    energy: list[int] = run  # type: ignore[assignment]
+    units: list[int] = spot_units  # type: ignore[assignment]
+    if gaps:
+        energy, units = list(run), list(spot_units)  # type: ignore[arg-type]
+        for k in gaps:
+            energy[k] = units[k] = 0
+    incl = list(
+        map(
+            operator.mul,
+            map(
+                operator.add,
+                map(operator.mul, units, repeat(_SPOT_TO_UNITS)),
+                map(operator.mul, energy, repeat(margin)),
+            ),
+            repeat(vat),
+        )
+    )
+    acc.units += sum(incl)
+    cost[a:b] = _cost_decimals(incl)
+    per_kwh = _UNIT_DIVISOR
+    without_energy = _positions(map(operator.not_, energy))
+    denominators = list(map(operator.mul, energy, repeat(2 * per_kwh)))
+    for k in without_energy:
+        denominators[k] = 1
+    numerators = map(
+        operator.add, map(operator.mul, incl, repeat(2)), map(operator.mul, energy, repeat(per_kwh))
+    )
+    prices: list[Decimal | None] = list(
+        map(_unit_decimal.__getitem__, map(operator.floordiv, numerators, denominators))
+    )
+    for k in _positions(map(operator.lt, incl, repeat(0))):
+        if energy[k]:
+            prices[k] = _unit_decimal[_round_ratio(incl[k], energy[k] * per_kwh)]
+    for k in without_energy:
+        prices[k] = None
+    for k in gaps:
+        cost[a + k] = None
+    unit[a:b] = prices
+
+
+def _price_rolled_spot_slowly(
+    run: list[int | None],
+    spot_units: list[int | None],
+    unpriced_rows: list[int],
+    a: int,
+    tariff: Tariff,
+    cost: list[Decimal | None],
+    unit: list[Decimal | None],
+    acc: _Accumulator,
+) -> None:
+    """``_price_rolled_spot`` value by value, for runs with readings without a price."""
     vat, margin = tariff.vat_factor, tariff.day_price
     b = a + len(run)
     incl = [
@@ -1736,20 +1867,9 @@ def _price_rolled_spot(
     if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
         acc.unpriced = True
     acc.units += sum(x for x in incl if x is not None)
-    costs, units_of = _cost_decimal, _unit_decimal
-    half, divisor, per_kwh = _COST_DIVISOR // 2, _COST_DIVISOR, _UNIT_DIVISOR
-    cost[a:b] = [
-        None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
-        for x in incl
-    ]
+    cost[a:b] = [None if x is None else _cost_decimal[_round_units(x, _COST_DIVISOR)] for x in incl]
     unit[a:b] = [
-        None
-        if x is None or not wh
-        else units_of[
-            (2 * x + wh * per_kwh) // (2 * wh * per_kwh)
-            if x >= 0
-            else -((wh * per_kwh - 2 * x) // (2 * wh * per_kwh))
-        ]
+        None if x is None or not wh else _unit_decimal[_round_ratio(x, wh * _UNIT_DIVISOR)]
         for x, wh in zip(incl, run, strict=True)
     ]
 

@@ -466,3 +466,70 @@ def test_series_points_are_rows_and_columns() -> None:
     )
     assert points[0].kwh == 1.5 and points.column("kwh") == [1.5, None] and points.column("nope") is None
     assert list(points[1:]) == [points[1]]
+
+
+# --------------------------------------------------------------------------------------
+# How a series is read and laid out
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("place", "resolution", "days"),
+    [
+        ("apartment", Resolution.QUARTER_HOUR, 3),
+        ("apartment", Resolution.HOUR, 40),
+        ("cottage", Resolution.HOUR, 40),
+    ],
+)
+async def test_rows_give_what_packed_texts_give(runtime, maija, monkeypatch, place, resolution, days) -> None:
+    last = today_helsinki() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    packed = await series(runtime, maija, place, first, last, resolution)
+    for name in ("_unpack_readings", "_unpack_hours", "_unpack_prices"):
+        monkeypatch.setattr(reporting, name, lambda *args: None)
+    rows = await series(runtime, maija, place, first, last, resolution)
+    assert list(rows.points) == list(packed.points)
+    assert (rows.total_wh, rows.total_cost, rows.completeness) == (
+        packed.total_wh,
+        packed.total_cost,
+        packed.completeness,
+    )
+
+
+def test_packings_refuse_values_that_do_not_fit() -> None:
+    too_much = 2**28  # Wh in one reading
+    assert reporting._unpack_readings(("1", 1, 0, too_much)) is None
+    assert reporting._unpack_readings(("1", 1, -1, 5)) is None
+    assert reporting._unpack_prices(("1", 1, -(2**21), 0)) is None
+    assert reporting._unpack_hours(("1", "1", 1, 5, 8, 0, 0), 0) is None  # 8 readings in an hour
+    assert reporting._unpack_hours(("1", "1", 1, 5, 4, 0, 2**40), 0) is None
+    packed = f"{8 * 2**30 + 0 * 4 + 1},{7 * 2**30 + 2 * 4 + 2}"  # any order
+    assert reporting._unpack_readings((packed, 2, 0, 2)) == ([7, 8], [2, 0], [2, 1])
+
+
+@pytest.mark.parametrize("step", [900, 3600])
+def test_local_times_are_the_instants_in_local_time(step) -> None:
+    for day in (latest_day_with(23), latest_day_with(25), date(2024, 1, 15)):
+        t0 = reporting.local_midnight_ts(day - timedelta(days=1))
+        count = (reporting.local_midnight_ts(day + timedelta(days=2)) - t0) // step
+        times = reporting.LocalTimes(t0, step, count)
+        made = list(times)
+        # (compared by instant and offset: an aware time in the repeated hour never equals
+        # one in another zone, PEP 495)
+        assert [(t.timestamp(), t.utcoffset()) for t in made] == [
+            (t0 + k * step, datetime.fromtimestamp(t0 + k * step, HELSINKI).utcoffset()) for k in range(count)
+        ]
+        assert times.isoformats() == [t.isoformat() for t in made]
+        assert times[5] == made[5] and times[-1] == made[-1] and times[3:7] == made[3:7]
+
+
+def test_local_midnights_follow_the_offset_of_each_day() -> None:
+    first = latest_day_with(23) - timedelta(days=3)
+    days = [first + timedelta(days=k) for k in range(250)]
+    midnights = reporting.LocalMidnights([d.toordinal() for d in days])
+    expected = [datetime(d.year, d.month, d.day, tzinfo=HELSINKI) for d in days]
+    assert [(m.timestamp(), m.utcoffset()) for m in midnights] == [
+        (e.timestamp(), e.utcoffset()) for e in expected
+    ]
+    assert midnights.isoformats() == [t.isoformat() for t in expected]
+    assert {m.utcoffset() for m in midnights} == {timedelta(hours=2), timedelta(hours=3)}
