@@ -485,7 +485,7 @@ async def test_rows_give_what_packed_texts_give(runtime, maija, monkeypatch, pla
     last = today_helsinki() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     packed = await series(runtime, maija, place, first, last, resolution)
-    for name in ("_unpack_readings", "_unpack_hours", "_unpack_prices"):
+    for name in ("_unpack_readings", "_unpack_prices"):
         monkeypatch.setattr(reporting, name, lambda *args: None)
     rows = await series(runtime, maija, place, first, last, resolution)
     assert list(rows.points) == list(packed.points)
@@ -501,8 +501,6 @@ def test_packings_refuse_values_that_do_not_fit() -> None:
     assert reporting._unpack_readings(("1", 1, 0, too_much)) is None
     assert reporting._unpack_readings(("1", 1, -1, 5)) is None
     assert reporting._unpack_prices(("1", 1, -(2**21), 0)) is None
-    assert reporting._unpack_hours(("1", "1", 1, 5, 8, 0, 0), 0) is None  # 8 readings in an hour
-    assert reporting._unpack_hours(("1", "1", 1, 5, 4, 0, 2**40), 0) is None
     packed = f"{8 * 2**30 + 0 * 4 + 1},{7 * 2**30 + 2 * 4 + 2}"  # any order
     assert reporting._unpack_readings((packed, 2, 0, 2)) == ([7, 8], [2, 0], [2, 1])
 
