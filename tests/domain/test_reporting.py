@@ -481,28 +481,26 @@ def test_series_points_are_rows_and_columns() -> None:
         ("cottage", Resolution.HOUR, 40),
     ],
 )
-async def test_rows_give_what_packed_texts_give(runtime, maija, monkeypatch, place, resolution, days) -> None:
+async def test_rows_give_what_the_texts_give(runtime, maija, monkeypatch, place, resolution, days) -> None:
     last = today_helsinki() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    packed = await series(runtime, maija, place, first, last, resolution)
-    for name in ("_unpack_readings", "_unpack_prices"):
-        monkeypatch.setattr(reporting, name, lambda *args: None)
+    texts = await series(runtime, maija, place, first, last, resolution)
+    # texts that do not add up send the reads to the rows
+    monkeypatch.setattr(reporting, "_integers", lambda text_value: [])
     rows = await series(runtime, maija, place, first, last, resolution)
-    assert list(rows.points) == list(packed.points)
+    assert list(rows.points) == list(texts.points)
     assert (rows.total_wh, rows.total_cost, rows.completeness) == (
-        packed.total_wh,
-        packed.total_cost,
-        packed.completeness,
+        texts.total_wh,
+        texts.total_cost,
+        texts.completeness,
     )
 
 
-def test_packings_refuse_values_that_do_not_fit() -> None:
-    too_much = 2**28  # Wh in one reading
-    assert reporting._unpack_readings(("1", 1, 0, too_much)) is None
-    assert reporting._unpack_readings(("1", 1, -1, 5)) is None
-    assert reporting._unpack_prices(("1", 1, -(2**21), 0)) is None
-    packed = f"{8 * 2**30 + 0 * 4 + 1},{7 * 2**30 + 2 * 4 + 2}"  # any order
-    assert reporting._unpack_readings((packed, 2, 0, 2)) == ([7, 8], [2, 0], [2, 1])
+def test_columns_of_texts_are_put_in_time_order() -> None:
+    assert reporting._integers("3,-1,20") == [3, -1, 20] and reporting._integers(None) == []
+    assert reporting._in_order([15, 0, 30], [2, 1, 3], [7, 8, 9]) == [[0, 15, 30], [1, 2, 3], [8, 7, 9]]
+    ordered = [[0, 15, 30], [1, 2, 3]]
+    assert reporting._in_order(*ordered) == ordered
 
 
 @pytest.mark.parametrize("step", [900, 3600])
