@@ -1441,6 +1441,23 @@ _PRICES_AS_TEXT = select(_as_text(_minutes_since(_SP.c.ts, _T0)), _as_text(_cent
     _SP.c.ts >= _T0, _SP.c.ts < _T1
 )
 _PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1).order_by(_SP.c.ts)
+#: The hours in ``[t0, t1)`` as texts (the hour as hours since ``t0``).
+_HOURS_AS_TEXT = select(
+    _as_text((_H.c.hour_ts - _T0) // 3600),
+    *(
+        _as_text(c)
+        for c in (
+            _H.c.wh,
+            _H.c.min_quality,
+            _H.c.readings,
+            _H.c.measured,
+            _H.c.estimated,
+            _H.c.spot_units,
+            _H.c.unpriced_readings,
+        )
+    ),
+    func.count(),
+).where(_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
 _HOURS = (
     select(
         _H.c.hour_ts,
@@ -1482,17 +1499,19 @@ async def _fetch_prices(db: Db, t0: int, t1: int) -> SpotPrices:
     return SpotPrices(t0, found[0], found[1])
 
 
-async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[Sequence[int]]:
+async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[list[int]]:
     """Hours of a location metered every 15 minutes, from ``hourly_consumption``, as columns
-    ``hour, wh, weakest quality, readings, measured, estimated, spot units, unpriced``.
-
-    (Rows, not a packed text as for readings: on SQLite the rows are made in the
-    connection's thread, and decoding eight packed fields on the event loop measured 50 %
-    more instructions than the rows on either database.)"""
-    rows = (await db.execute(_HOURS, {"location_id": location_id, "t0": t0, "t1": t1})).all()
-    if not rows:
-        return [[] for _ in range(8)]
-    return list(zip(*rows, strict=True))
+    ``hours since t0, wh, weakest quality, readings, measured, estimated, spot units,
+    unpriced``, in time order (texts of integers, as the readings; the rows when they do not
+    add up)."""
+    bounds = {"location_id": location_id, "t0": t0, "t1": t1}
+    *texts, count = (await db.execute(_HOURS_AS_TEXT, bounds)).one()
+    columns = [_integers(text_value) for text_value in texts]
+    if any(len(column) != int(count) for column in columns):  # never seen
+        rows = (await db.execute(_HOURS, bounds)).all()
+        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
+        columns[0] = [(hour - t0) // 3600 for hour in columns[0]]
+    return _in_order(*columns)
 
 
 def _on_grid(
@@ -1544,11 +1563,11 @@ def _build_interval_points(
         unpriced_rows: list[int] = []
     else:
         whs, codes, counts, spot_units, unpriced_rows = _on_grid(
-            columns[0],
+            columns[0],  # hours since t0
             [columns[1], columns[2], columns[3], columns[6], columns[7]],
             (None, None, 0, None, 0),
-            t0,
-            step,
+            0,
+            1,
             n,
         )
         measured, estimated = sum(columns[4]), sum(columns[5])
