@@ -258,10 +258,10 @@ class SeriesPoints(Sequence[SeriesPoint]):
 
     def __init__(
         self,
-        start: list[datetime],
+        start: Sequence[datetime],
         kwh: list[float | None],
-        unit_price: list[Decimal | None],
-        cost: list[Decimal | None],
+        unit_price: Sequence[Decimal | None],
+        cost: Sequence[Decimal | None],
         quality: list[ReadingQuality],
     ) -> None:
         if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality):
@@ -275,15 +275,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
             "quality": quality,
         }
 
-    @classmethod
-    def from_rows(cls, rows: Iterable[SeriesPoint]) -> SeriesPoints:
-        columns: list[list[Any]] = [[], [], [], [], []]
-        for row in rows:
-            for values, value in zip(columns, row, strict=True):
-                values.append(value)
-        return cls(*columns)
-
-    def column(self, name: str) -> list[Any] | None:
+    def column(self, name: str) -> Sequence[Any] | None:
         """Every point's value of attribute ``name`` (None for an attribute not stored)."""
         return self._columns.get(name)
 
@@ -1307,41 +1299,79 @@ def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal:
     return total
 
 
-class _DecimalCache(dict[int, Decimal]):
-    """``cache[units]`` is ``Decimal(units) x 10**-places``, made once (Decimals are immutable)."""
+class _Cache(dict[Any, Any]):
+    """A bounded memo: ``cache[key]`` is ``make(key)``, made once."""
 
-    def __init__(self, places: int, limit: int = 200_000) -> None:
+    def __init__(self, make: Callable[[Any], Any], limit: int = 200_000) -> None:
         super().__init__()
-        self.places = places
+        self.make = make
         self.limit = limit
 
-    def __missing__(self, units: int) -> Decimal:
+    def __missing__(self, key: Any) -> Any:
         if len(self) >= self.limit:
             self.clear()
-        value = self[units] = Decimal(units).scaleb(-self.places)
+        value = self[key] = self.make(key)
         return value
 
 
-class _RoundedDecimalCache(dict[int, Decimal]):
-    """``cache[value]`` is ``value / divisor`` rounded half away from zero to ``places`` as a
-    ``Decimal`` (a unit price per scaled price: 35,040 quarter-hours share few)."""
-
-    def __init__(self, divisor: int, decimals: _DecimalCache, limit: int = 200_000) -> None:
-        super().__init__()
-        self.divisor = divisor
-        self.decimals = decimals
-        self.limit = limit
-
-    def __missing__(self, value: int) -> Decimal:
-        if len(self) >= self.limit:
-            self.clear()
-        found = self[value] = self.decimals[_round_units(value, self.divisor)]
-        return found
+def _decimals(places: int) -> _Cache:
+    """``cache[units]`` is ``Decimal(units) x 10**-places`` (Decimals are immutable)."""
+    return _Cache(lambda units: Decimal(units).scaleb(-places))
 
 
-_cost_decimal = _DecimalCache(_COST_PLACES)
-_unit_decimal = _DecimalCache(_UNIT_PLACES)
-_unit_of_scaled = _RoundedDecimalCache(_UNIT_DIVISOR, _unit_decimal)
+def _texts(decimals: _Cache) -> _Cache:
+    """``cache[units]`` is ``str`` of that Decimal (None for None)."""
+    cache = _Cache(lambda units: str(decimals[units]))
+    cache[None] = None
+    return cache
+
+
+_cost_decimal = _decimals(_COST_PLACES)
+_unit_decimal = _decimals(_UNIT_PLACES)
+_cost_text = _texts(_cost_decimal)
+_unit_text = _texts(_unit_decimal)
+#: A unit price with VAT in 1e-8 c/kWh, rounded half away from zero to 0.001 c/kWh (in
+#: 0.001 units; 35,040 quarter-hours share few prices).
+_unit_of_scaled = _Cache(lambda scaled: _round_units(scaled, _UNIT_DIVISOR))
+
+
+class FixedPoints(Sequence[Decimal | None]):
+    """Decimals with ``places`` decimals kept as integer units (``None`` for no value), made
+    only when asked for; ``texts()`` gives every value's ``str`` from a cache, the form of
+    GraphQL's ``Decimal`` (the list fast path uses it)."""
+
+    __slots__ = ("_decimals", "_texts", "units")
+
+    def __init__(self, units: list[int | None], places: int) -> None:
+        self.units = units
+        if places == _COST_PLACES:
+            self._decimals, self._texts = _cost_decimal, _cost_text
+        elif places == _UNIT_PLACES:
+            self._decimals, self._texts = _unit_decimal, _unit_text
+        else:
+            self._decimals = _decimals(places)
+            self._texts = _texts(self._decimals)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def _at(self, units: int | None) -> Decimal | None:
+        return None if units is None else self._decimals[units]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._at(u) for u in self.units[index]]
+        return self._at(self.units[index])
+
+    def __iter__(self) -> Iterator[Decimal | None]:
+        return map(self._at, self.units)
+
+    def __repr__(self) -> str:
+        return f"FixedPoints({len(self)} values)"
+
+    def texts(self) -> list[str | None]:
+        """``[None if v is None else str(v) for v in self]``."""
+        return list(map(self._texts.__getitem__, self.units))
 
 
 def _p4(prices: dict[int, int], ts: int, minutes: int) -> int | None:
@@ -1596,8 +1626,8 @@ def _build_interval_points(
         kwh = list(map(operator.truediv, whs, repeat(1000)))
 
     # Cost, one run of days with one tariff at a time.
-    cost: list[Decimal | None] = [None] * n
-    unit: list[Decimal | None] = [None] * n
+    cost: list[int | None] = [None] * n
+    unit: list[int | None] = [None] * n
     acc = _Accumulator()
     starts = LocalTimes(t0, step, n)
     for seg_first, seg_last, tariff in lookup.segments:
@@ -1623,7 +1653,10 @@ def _build_interval_points(
         else:
             scaled = [tariff.day_price * vat] * (b - a)
         _price_points(run, scaled, a, cost, unit, acc)
-    return SeriesPoints(starts, kwh, unit, cost, qualities), total_wh, acc, measured, estimated
+    points = SeriesPoints(
+        starts, kwh, FixedPoints(unit, _UNIT_PLACES), FixedPoints(cost, _COST_PLACES), qualities
+    )
+    return points, total_wh, acc, measured, estimated
 
 
 def _spot_scaled(
@@ -1664,8 +1697,8 @@ def _price_points(
     run: list[int | None],
     scaled: list[int | None],
     a: int,
-    cost: list[Decimal | None],
-    unit: list[Decimal | None],
+    cost: list[int | None],
+    unit: list[int | None],
     acc: _Accumulator,
 ) -> None:
     """Cost and unit price of points ``a``.. from their energy and their price with VAT.
@@ -1673,18 +1706,13 @@ def _price_points(
     Rounding is inlined (half away from zero): a call per point would cost more than the rest.
     """
     b = a + len(run)
-    half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
-    costs = _cost_decimal
     if None in scaled:  # some energy without a known price (rare): value by value
         if any(wh is not None and s is None for wh, s in zip(run, scaled, strict=True)):
             acc.unpriced = True
         incl = [None if wh is None or s is None else wh * s for wh, s in zip(run, scaled, strict=True)]
         acc.units += sum(x for x in incl if x is not None)
         unit[a:b] = [None if x is None else _unit_of_scaled[s] for x, s in zip(incl, scaled, strict=True)]
-        cost[a:b] = [
-            None if x is None else costs[(x + half) // divisor if x >= 0 else -((half - x) // divisor)]
-            for x in incl
-        ]
+        cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
         return
     gaps = _null_positions(run)
     energy: list[int] = run  # type: ignore[assignment]
@@ -1695,7 +1723,7 @@ def _price_points(
     incl_all = list(map(operator.mul, energy, scaled))  # type: ignore[arg-type]
     acc.units += sum(incl_all)
     unit[a:b] = list(map(_unit_of_scaled.__getitem__, scaled))  # type: ignore[arg-type]
-    cost[a:b] = _cost_decimals(incl_all)
+    cost[a:b] = _cost_units(incl_all)
     for k in gaps:
         cost[a + k] = unit[a + k] = None
 
@@ -1705,17 +1733,14 @@ def _null_positions(values: Sequence[Any]) -> list[int]:
     return _positions(map(operator.is_, values, repeat(None)))
 
 
-def _cost_decimals(incl: list[int]) -> list[Decimal | None]:
+def _cost_units(incl: list[int]) -> list[int | None]:
     """Costs with VAT of amounts in 1e-13 EUR, rounded half away from zero to 0.00001 EUR."""
     half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
-    out: list[Decimal | None] = list(
-        map(
-            _cost_decimal.__getitem__,
-            map(operator.floordiv, map(operator.add, incl, repeat(half)), repeat(divisor)),
-        )
+    out: list[int | None] = list(
+        map(operator.floordiv, map(operator.add, incl, repeat(half)), repeat(divisor))
     )
     for k in _positions(map(operator.lt, incl, repeat(0))):  # negative spot prices: few
-        out[k] = _cost_decimal[_round_units(incl[k], _COST_DIVISOR)]
+        out[k] = _round_units(incl[k], _COST_DIVISOR)
     return out
 
 
@@ -1730,8 +1755,8 @@ def _price_rolled_spot(
     unpriced_rows: list[int],
     a: int,
     tariff: Tariff,
-    cost: list[Decimal | None],
-    unit: list[Decimal | None],
+    cost: list[int | None],
+    unit: list[int | None],
     acc: _Accumulator,
 ) -> None:
     """Hours summed from 15-minute readings, under a spot tariff: the spot units of the rollup.
@@ -1764,7 +1789,7 @@ def _price_rolled_spot(
         )
     )
     acc.units += sum(incl)
-    cost[a:b] = _cost_decimals(incl)
+    cost[a:b] = _cost_units(incl)
     per_kwh = _UNIT_DIVISOR
     without_energy = _positions(map(operator.not_, energy))
     denominators = list(map(operator.mul, energy, repeat(2 * per_kwh)))
@@ -1773,12 +1798,10 @@ def _price_rolled_spot(
     numerators = map(
         operator.add, map(operator.mul, incl, repeat(2)), map(operator.mul, energy, repeat(per_kwh))
     )
-    prices: list[Decimal | None] = list(
-        map(_unit_decimal.__getitem__, map(operator.floordiv, numerators, denominators))
-    )
+    prices: list[int | None] = list(map(operator.floordiv, numerators, denominators))
     for k in _positions(map(operator.lt, incl, repeat(0))):
         if energy[k]:
-            prices[k] = _unit_decimal[_round_ratio(incl[k], energy[k] * per_kwh)]
+            prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
     for k in without_energy:
         prices[k] = None
     for k in gaps:
@@ -1792,8 +1815,8 @@ def _price_rolled_spot_slowly(
     unpriced_rows: list[int],
     a: int,
     tariff: Tariff,
-    cost: list[Decimal | None],
-    unit: list[Decimal | None],
+    cost: list[int | None],
+    unit: list[int | None],
     acc: _Accumulator,
 ) -> None:
     """``_price_rolled_spot`` value by value, for runs with readings without a price."""
@@ -1806,9 +1829,9 @@ def _price_rolled_spot_slowly(
     if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
         acc.unpriced = True
     acc.units += sum(x for x in incl if x is not None)
-    cost[a:b] = [None if x is None else _cost_decimal[_round_units(x, _COST_DIVISOR)] for x in incl]
+    cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
     unit[a:b] = [
-        None if x is None or not wh else _unit_decimal[_round_ratio(x, wh * _UNIT_DIVISOR)]
+        None if x is None or not wh else _round_ratio(x, wh * _UNIT_DIVISOR)
         for x, wh in zip(incl, run, strict=True)
     ]
 
@@ -2070,14 +2093,15 @@ def _calendar_columns(
     ]
     kwh = [w / 1000 if r else None for w, r in zip(wh, readings, strict=True)]
     priced = [bool(r) and not u for r, u in zip(readings, no_price, strict=True)]
-    costs, units, of_scaled = _cost_decimal, _unit_decimal, _unit_of_scaled
-    cost = [costs[_round_units(x, _COST_DIVISOR)] if p else None for x, p in zip(incl, priced, strict=True)]
-    unit = [
+    cost: list[int | None] = [
+        _round_units(x, _COST_DIVISOR) if p else None for x, p in zip(incl, priced, strict=True)
+    ]
+    unit: list[int | None] = [
         None
         if not p
-        else of_scaled[one]
+        else _unit_of_scaled[one]
         if one is not None and one is not _VARIES
-        else units[_round_ratio(x, w * _UNIT_DIVISOR)]
+        else _round_ratio(x, w * _UNIT_DIVISOR)
         if w
         else None
         for p, one, x, w in zip(priced, price, incl, wh, strict=True)
@@ -2086,7 +2110,10 @@ def _calendar_columns(
     acc.unpriced = any(r and u for r, u in zip(readings, no_price, strict=True))
     acc.units = sum(x for x, r, u in zip(incl, readings, no_price, strict=True) if r and not u)
     starts = LocalMidnights([start.toordinal() for start, _ in periods])
-    return SeriesPoints(starts, kwh, unit, cost, qualities), sum(wh), acc, sum(measured), sum(estimated)
+    points = SeriesPoints(
+        starts, kwh, FixedPoints(unit, _UNIT_PLACES), FixedPoints(cost, _COST_PLACES), qualities
+    )
+    return points, sum(wh), acc, sum(measured), sum(estimated)
 
 
 # --------------------------------------------------------------------------------------

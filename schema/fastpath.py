@@ -32,7 +32,8 @@ A *columnar sequence* is a sized, iterable sequence whose type has a method
 same length (or ``None``), equal to what ``getattr(item, name)`` gives for each item
 (``domain.reporting.SeriesPoints``). The stock path iterates its items as usual. A column
 of datetimes that is not a list or tuple may offer ``isoformats()``, every value's
-``isoformat()`` in order (``domain.reporting.LocalTimes``, which makes no datetime for it).
+``isoformat()`` in order (``domain.reporting.LocalTimes``, which makes no datetime for it);
+one of Decimals ``texts()``, every value's ``str`` (``domain.reporting.FixedPoints``).
 """
 
 from __future__ import annotations
@@ -191,16 +192,36 @@ def _null_positions(values: Sequence[Any]) -> list[int]:
     return list(compress(count(), map(is_, values, repeat(None))))
 
 
+def _own_texts(values: Sequence[Any], method: str, nonnull: bool) -> list[Any] | None:
+    """The texts a column offers for its values (``isoformats``, ``texts``), if it does."""
+    own = getattr(values, method, None)
+    if own is None or isinstance(values, list | tuple):
+        return None
+    texts: list[Any] = own()
+    if len(texts) != len(values) or (nonnull and None in texts):
+        return None
+    return texts
+
+
+def _decimals(generic: ColumnSerializer) -> ColumnSerializer:
+    """``str`` over a column of Decimals; a column that offers ``texts()`` formats itself."""
+    mapped = _mapped(Decimal, str, generic)
+
+    def serialize(values: Sequence[Any], nonnull: bool) -> list[Any]:
+        texts = _own_texts(values, "texts", nonnull)
+        return texts if texts is not None else mapped(values, nonnull)
+
+    return serialize
+
+
 def _datetimes(generic: ColumnSerializer) -> ColumnSerializer:
     """``format_datetime`` over a column, inlined (a year of quarter-hours is 35,040 values);
     a column that offers ``isoformats()`` (every value's ``isoformat()``) formats itself."""
 
     def serialize(values: Sequence[Any], nonnull: bool) -> list[Any]:
-        own = getattr(values, "isoformats", None)
-        if own is not None and not isinstance(values, list | tuple):
-            texts = own()
-            if len(texts) == len(values):
-                return texts
+        texts = _own_texts(values, "isoformats", nonnull)
+        if texts is not None:
+            return texts
         out: list[Any] = []
         append = out.append
         offsets, hours_minutes = _OFFSETS, _HOURS_MINUTES
@@ -256,7 +277,7 @@ def column_serializer(leaf: Any, is_awaitable: Callable[[Any], bool]) -> ColumnS
         return _mapped(leaf.wrapped_cls, names.__getitem__, generic)
     coerce = leaf.coerce_output_value
     if coerce is str:
-        return _mapped(Decimal, str, generic) if leaf.name == "Decimal" else generic
+        return _decimals(generic) if leaf.name == "Decimal" else generic
     if coerce is strawberry_isoformat:
         if leaf.name == "DateTime":
             return _datetimes(generic)

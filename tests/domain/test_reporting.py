@@ -529,3 +529,14 @@ def test_local_midnights_follow_the_offset_of_each_day() -> None:
     ]
     assert midnights.isoformats() == [t.isoformat() for t in expected]
     assert {m.utcoffset() for m in midnights} == {timedelta(hours=2), timedelta(hours=3)}
+
+
+def test_fixed_points_are_decimals_and_their_texts() -> None:
+    units = [0, 1, -3, 123456, None, 99999999]
+    costs = reporting.FixedPoints(units, 5)
+    expected = [Decimal("0.00000"), Decimal("0.00001"), Decimal("-0.00003"), Decimal("1.23456"), None]
+    assert list(costs)[:5] == expected and costs[5] == Decimal("999.99999")
+    assert costs.texts() == [None if d is None else str(d) for d in costs]
+    assert costs.texts()[:4] == ["0.00000", "0.00001", "-0.00003", "1.23456"]
+    assert costs[1:3] == expected[1:3] and costs[-2] is None and len(costs) == 6
+    assert reporting.FixedPoints([1500], 3).texts() == ["1.500"]
