@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.principal import Principal
@@ -55,6 +56,45 @@ def _merge(levels: dict[Section, AccessLevel], permissions: Mapping[str, str]) -
             levels[section] = level
 
 
+def _access_statement(some: bool) -> Any:
+    """The principal's grants and ownerships as rows ``(customer, kind, permissions, status,
+    is owner)`` (one statement; built once, with bound parameters)."""
+    user = bindparam("user_id")
+    # A pending grant to the user's verified email address counts at once (it is marked
+    # ACTIVE by ``activate_pending_grants``); an unverified address gets nothing.
+    verified_email = (
+        select(func.lower(User.email)).where(User.id == user, User.email_verified.is_(True)).scalar_subquery()
+    )
+    grants = select(
+        AccessGrant.customer_id,
+        AccessGrant.kind,
+        AccessGrant.permissions,
+        AccessGrant.status,
+        literal(False).label("is_owner"),
+    ).where(
+        or_(
+            and_(AccessGrant.grantee_user_id == user, AccessGrant.status == GrantStatus.ACTIVE),
+            and_(
+                AccessGrant.status == GrantStatus.PENDING,
+                func.lower(AccessGrant.grantee_email) == verified_email,
+            ),
+        )
+    )
+    owned = select(CustomerOwner.customer_id, null(), null(), null(), literal(True)).where(
+        CustomerOwner.user_id == user
+    )
+    if some:
+        ids = bindparam("ids", expanding=True)
+        grants = grants.where(AccessGrant.customer_id.in_(ids))
+        owned = owned.where(CustomerOwner.customer_id.in_(ids))
+    # the grants first: the union's column types (enums, JSON) are the first select's
+    return union_all(grants, owned)
+
+
+_ACCESS_OF_ALL = _access_statement(some=False)
+_ACCESS_OF_SOME = _access_statement(some=True)
+
+
 async def access_by_customer(
     db: AsyncSession, principal: Principal | None, customer_ids: Iterable[int] | None = None
 ) -> dict[int, CustomerAccess]:
@@ -68,34 +108,16 @@ async def access_by_customer(
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids == []:
         return {}
-    owned_q = select(CustomerOwner.customer_id).where(CustomerOwner.user_id == principal.user_id)
-    # A pending grant to the user's verified email address counts at once (it is marked
-    # ACTIVE by ``activate_pending_grants``); an unverified address gets nothing.
-    verified_email = (
-        select(func.lower(User.email))
-        .where(User.id == principal.user_id, User.email_verified.is_(True))
-        .scalar_subquery()
-    )
-    grants_q = select(
-        AccessGrant.customer_id, AccessGrant.kind, AccessGrant.permissions, AccessGrant.status
-    ).where(
-        or_(
-            and_(AccessGrant.grantee_user_id == principal.user_id, AccessGrant.status == GrantStatus.ACTIVE),
-            and_(
-                AccessGrant.status == GrantStatus.PENDING,
-                func.lower(AccessGrant.grantee_email) == verified_email,
-            ),
-        )
-    )
-    if ids is not None:
-        owned_q = owned_q.where(CustomerOwner.customer_id.in_(ids))
-        grants_q = grants_q.where(AccessGrant.customer_id.in_(ids))
-    owned = set((await db.execute(owned_q)).scalars())
+    if ids is None:
+        rows = (await db.execute(_ACCESS_OF_ALL, {"user_id": principal.user_id})).all()
+    else:
+        rows = (await db.execute(_ACCESS_OF_SOME, {"user_id": principal.user_id, "ids": ids})).all()
+    owned = {customer_id for customer_id, *_, is_owner in rows if is_owner}
     result = {cid: CustomerAccess(cid, Relationship.OWNER, _OWNER_LEVELS) for cid in owned}
     merged: dict[int, tuple[Relationship, dict[Section, AccessLevel]]] = {}
     pending: set[int] = set()
-    for customer_id, kind, permissions, status in await db.execute(grants_q):
-        if customer_id in owned:
+    for customer_id, kind, permissions, status, is_owner in rows:
+        if is_owner or customer_id in owned:
             continue
         rel, levels = merged.setdefault(customer_id, (Relationship.DELEGATE, {}))
         if kind is GrantKind.HOUSING_MANAGER or kind == GrantKind.HOUSING_MANAGER.value:

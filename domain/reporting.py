@@ -87,6 +87,7 @@ import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     Integer,
     SmallInteger,
     String,
@@ -108,7 +109,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, expression
+from sqlalchemy.sql import ColumnElement, Select, expression
 from sqlmodel import Field, SQLModel
 
 from domain.base import HELSINKI, Resolution
@@ -1913,21 +1914,29 @@ async def _calendar_rows(
     """Rollup rows ``(period, piece, wh, wh_day, readings, measured, estimated, spot units,
     unpriced)``: one per day for DAY (piece 0), in day order; for MONTH and YEAR summed in SQL
     per period (``year x 100 + month``, or the year) and tariff piece (the index in ``segments``)."""
-    d = _D
     if resolution is Resolution.DAY:
         return (await db.execute(_DAYS, {"location_id": location_id, "first": first, "last": last})).all()
-    where = and_(d.c.location_of_use_id == location_id, d.c.local_date >= first, d.c.local_date <= last)
+    parameters: dict[str, Any] = {"location_id": location_id, "first": first, "last": last}
+    parameters.update({f"piece_{i}": start for i, (start, _, _) in enumerate(segments) if i})
+    statement = _periods_statement(resolution is Resolution.MONTH, len(segments))
+    return (await db.execute(statement, parameters)).all()
+
+
+@lru_cache(maxsize=64)
+def _periods_statement(months: bool, pieces: int) -> Select[Any]:
+    """Rollup sums per month (or year) and tariff piece, for ``pieces`` pieces whose starts
+    after the first are the parameters ``piece_1``... (built once per shape)."""
+    d = _D
     piece: ColumnElement[Any] = literal(0, Integer)
-    if len(segments) > 1:
+    if pieces > 1:
         piece = case(
             *[
-                (d.c.local_date < s_start, literal(i - 1, Integer))
-                for i, (s_start, _, _) in enumerate(segments)
-                if i
+                (d.c.local_date < bindparam(f"piece_{i}", type_=Date), literal(i - 1, Integer))
+                for i in range(1, pieces)
             ],
-            else_=literal(len(segments) - 1, Integer),
+            else_=literal(pieces - 1, Integer),
         )
-    key_label = _PeriodKey(d.c.local_date, resolution is Resolution.MONTH).label("period")
+    key_label = _PeriodKey(d.c.local_date, months).label("period")
     piece_label = piece.label("piece")
     sums = (
         func.sum(d.c.wh),
@@ -1938,8 +1947,15 @@ async def _calendar_rows(
         func.sum(d.c.spot_units),
         func.sum(d.c.unpriced_readings),
     )
-    query = select(key_label, piece_label, *sums).where(where).group_by(key_label, piece_label)
-    return (await db.execute(query)).all()
+    return (
+        select(key_label, piece_label, *sums)
+        .where(
+            d.c.location_of_use_id == bindparam("location_id"),
+            d.c.local_date >= bindparam("first"),
+            d.c.local_date <= bindparam("last"),
+        )
+        .group_by(key_label, piece_label)
+    )
 
 
 def _priced_rows(

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -45,6 +45,27 @@ K = TypeVar("K", bound=Hashable)
 def _loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
     # max_batch_size keeps IN lists well inside every database's parameter limit.
     return DataLoader(batch_load_fn=batch, max_batch_size=500)
+
+
+# Statements are built once per process, with bound parameters (``keys`` expanding): a
+# request only executes them (building and hashing a select cost more than running it).
+
+
+@cache
+def _by_key_statement(model: type[Any], column: str, since: str | None) -> Select[Any]:
+    statement = select(model).where(getattr(model, column).in_(bindparam("keys", expanding=True)))
+    if since is not None:
+        statement = statement.where(getattr(model, since) >= bindparam("since"))
+    return statement
+
+
+@cache
+def _grouped_statement(model: type[Any], column: str, order_by: tuple[str, ...]) -> Select[Any]:
+    return (
+        select(model)
+        .where(getattr(model, column).in_(bindparam("keys", expanding=True)))
+        .order_by(*(getattr(model, c) for c in order_by))
+    )
 
 
 class Loaders:
@@ -108,7 +129,7 @@ class Loaders:
 
     @cached_property
     def invoice_by_id(self) -> DataLoader:
-        return self._by_key(Invoice, Invoice.id, Invoice.issued_on >= self.cutover)
+        return self._by_key(Invoice, Invoice.id, since=("issued_on", self.cutover))
 
     @cached_property
     def lines_by_invoice_id(self) -> DataLoader:
@@ -196,24 +217,26 @@ class Loaders:
                 await activate_pending_grants(db, self._principal.user_id, user.email)
 
     def _by_key(
-        self, model: type[T], column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
+        self, model: type[T], column: InstrumentedAttribute[Any], since: tuple[str, Any] | None = None
     ) -> DataLoader:
+        """Rows of ``model`` by ``column`` (and ``since``: a column at or after a value)."""
+        statement = _by_key_statement(model, column.key, since[0] if since else None)
+        extra = {"since": since[1]} if since else {}
+
         async def batch(keys: list[Any]) -> list[T | None]:
             async with self._sessions() as db:
-                rows = (await db.execute(select(model).where(column.in_(keys), *where))).scalars().all()
+                rows = (await db.execute(statement, {"keys": keys, **extra})).scalars().all()
             by_key = {getattr(row, column.key): row for row in rows}
             return [by_key.get(k) for k in keys]
 
         return _loader(batch)
 
     def _grouped(self, model: type[T], column: InstrumentedAttribute[Any], *order_by: Any) -> DataLoader:
+        statement = _grouped_statement(model, column.key, tuple(c.key for c in order_by))
+
         async def batch(keys: list[Any]) -> list[list[T]]:
             async with self._sessions() as db:
-                rows = (
-                    (await db.execute(select(model).where(column.in_(keys)).order_by(*order_by)))
-                    .scalars()
-                    .all()
-                )
+                rows = (await db.execute(statement, {"keys": keys})).scalars().all()
             groups: dict[Any, list[T]] = defaultdict(list)
             for row in rows:
                 groups[getattr(row, column.key)].append(row)
