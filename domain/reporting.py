@@ -433,7 +433,6 @@ def _local_datetime(ts: int) -> datetime:
 
 
 _CLOCK_TEXTS: dict[tuple[int, int], list[str]] = {}
-_DAY_TEXTS: dict[int, str] = {}
 
 
 def _clock_texts(step: int, offset: int) -> list[str]:
@@ -448,14 +447,29 @@ def _clock_texts(step: int, offset: int) -> list[str]:
     return found
 
 
+class _Cache(dict[Any, Any]):
+    """A bounded memo: ``cache[key]`` is ``make(key)``, made once."""
+
+    def __init__(self, make: Callable[[Any], Any], limit: int = 200_000) -> None:
+        super().__init__()
+        self.make = make
+        self.limit = limit
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+#: ``YYYY-MM-DD`` of a day ordinal.
+_DAY_TEXTS = _Cache(lambda ordinal: date.fromordinal(ordinal).isoformat(), limit=100_000)
+
+
 def _day_text(ordinal: int) -> str:
     """``YYYY-MM-DD`` of a day ordinal (cached)."""
-    found = _DAY_TEXTS.get(ordinal)
-    if found is None:
-        if len(_DAY_TEXTS) >= 100_000:
-            _DAY_TEXTS.clear()
-        found = _DAY_TEXTS[ordinal] = date.fromordinal(ordinal).isoformat()
-    return found
+    text_value: str = _DAY_TEXTS[ordinal]
+    return text_value
 
 
 class LocalTimes(Sequence[datetime]):
@@ -580,15 +594,13 @@ class LocalMidnights(Sequence[datetime]):
             return
         t0 = local_midnight_ts(date.fromordinal(ordinals[0]))
         t1 = local_midnight_ts(date.fromordinal(ordinals[-1]) + timedelta(days=1))
-        offset = _offset_at(t0)
-        changes = iter(_transitions(t0 - 1, t1 + 1))
-        upcoming = next(changes, None)
-        for ordinal in ordinals:
-            wall = (ordinal - _EPOCH_ORDINAL) * 86400
-            while upcoming is not None and wall - upcoming[1] >= upcoming[0]:
-                offset = upcoming[1]
-                upcoming = next(changes, None)
-            self.offsets.append(offset)
+        self.offsets = [_offset_at(t0)] * len(ordinals)
+        for at, offset in _transitions(t0 - 1, t1 + 1):
+            # the first day whose midnight (its wall clock less the new offset) is at or after
+            # the change; changes are never at midnight in Finland
+            first = -(-(at + offset) // 86400) + _EPOCH_ORDINAL
+            k = bisect.bisect_left(ordinals, first)
+            self.offsets[k:] = [offset] * (len(ordinals) - k)
 
     def __len__(self) -> int:
         return len(self.ordinals)
@@ -613,7 +625,8 @@ class LocalMidnights(Sequence[datetime]):
         suffixes = _MIDNIGHT_TEXTS
         for offset in set(self.offsets) - suffixes.keys():
             suffixes[offset] = _clock_texts(86400, offset)[0]
-        return [_day_text(o) + suffixes[f] for o, f in zip(self.ordinals, self.offsets, strict=True)]
+        days = map(_DAY_TEXTS.__getitem__, self.ordinals)
+        return list(map(operator.add, days, map(suffixes.__getitem__, self.offsets)))
 
 
 # --------------------------------------------------------------------------------------
@@ -1300,21 +1313,6 @@ def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal:
     return total
 
 
-class _Cache(dict[Any, Any]):
-    """A bounded memo: ``cache[key]`` is ``make(key)``, made once."""
-
-    def __init__(self, make: Callable[[Any], Any], limit: int = 200_000) -> None:
-        super().__init__()
-        self.make = make
-        self.limit = limit
-
-    def __missing__(self, key: Any) -> Any:
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[key] = self.make(key)
-        return value
-
-
 def _decimals(places: int) -> _Cache:
     """``cache[units]`` is ``Decimal(units) x 10**-places`` (Decimals are immutable)."""
     return _Cache(lambda units: Decimal(units).scaleb(-places))
@@ -1791,6 +1789,14 @@ def _price_rolled_spot(
     )
     acc.units += sum(incl)
     cost[a:b] = _cost_units(incl)
+    for k in gaps:
+        cost[a + k] = None
+    unit[a:b] = _weighted_units(incl, energy)
+
+
+def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
+    """Consumption-weighted unit prices ``x / (wh x 1e5)`` in 0.001 c/kWh, rounded half away
+    from zero; None without energy."""
     per_kwh = _UNIT_DIVISOR
     without_energy = _positions(map(operator.not_, energy))
     denominators = list(map(operator.mul, energy, repeat(2 * per_kwh)))
@@ -1805,9 +1811,7 @@ def _price_rolled_spot(
             prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
     for k in without_energy:
         prices[k] = None
-    for k in gaps:
-        cost[a + k] = None
-    unit[a:b] = prices
+    return prices
 
 
 def _price_rolled_spot_slowly(
@@ -2002,8 +2006,10 @@ def _build_calendar_points(
     today: date,
 ) -> tuple[SeriesPoints, int, _Accumulator, int, int]:
     """DAY, MONTH and YEAR points from the rows of ``_calendar_rows``, column by column."""
-    periods = _calendar_periods(first, last, resolution)
-    n = len(periods)
+    day = resolution is Resolution.DAY
+    o0 = first.toordinal()
+    periods = [] if day else _calendar_periods(first, last, resolution)
+    n = last.toordinal() - o0 + 1 if day else len(periods)
     segments = lookup.segments
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(9)]
     keys, pieces = columns[0], columns[1]
@@ -2013,8 +2019,10 @@ def _build_calendar_points(
     # Price the rows, the rows of one tariff at a time.
     incl, price, no_price = [0] * len(wh), [None] * len(wh), [False] * len(wh)
     groups: list[tuple[Tariff | None, list[int]]]
-    if resolution is Resolution.DAY:
-        ordinals = [(k if isinstance(k, date) else date.fromisoformat(str(k))).toordinal() for k in keys]
+    if day:
+        if not all(isinstance(k, date) for k in keys):
+            keys = [k if isinstance(k, date) else date.fromisoformat(str(k)) for k in keys]
+        ordinals = list(map(date.toordinal, keys))
         groups = []
         for s_first, s_last, tariff in segments:
             i = bisect.bisect_left(ordinals, s_first.toordinal())
@@ -2039,8 +2047,7 @@ def _build_calendar_points(
         for i, x, p, u in zip(indexes, *found, strict=True):
             incl[i], price[i], no_price[i] = x, p, u
     # Rows to points: a day is its row; a month or year sums its rows (one per tariff piece).
-    if resolution is Resolution.DAY:
-        o0 = first.toordinal()
+    if day:
         wh, readings, measured, estimated, incl, price, no_price = _on_grid(
             ordinals,
             [wh, readings, measured, estimated, incl, price, no_price],
@@ -2073,7 +2080,7 @@ def _build_calendar_points(
     # Readings due per point: the metering intervals of its days up to yesterday.
     due_last = min(last, today - timedelta(days=1))
     odd = _day_hours(first, last)
-    if resolution is Resolution.DAY:
+    if day:
         due_ordinal = due_last.toordinal()
         quarter, quarter_from = metering.quarter, metering.quarter_from
         per_hour = [
@@ -2083,11 +2090,12 @@ def _build_calendar_points(
         expected = [odd.get(o, 24) * k for o, k in zip(range(o0, o0 + n), per_hour, strict=True)]
     else:
         expected = [_expected_readings(start, min(end, due_last), metering, odd) for start, end in periods]
-    return _calendar_columns(periods, wh, readings, measured, estimated, incl, price, no_price, expected)
+    starts = list(range(o0, o0 + n)) if day else [start.toordinal() for start, _ in periods]
+    return _calendar_columns(starts, wh, readings, measured, estimated, incl, price, no_price, expected)
 
 
 def _calendar_columns(
-    periods: list[tuple[date, date]],
+    starts: list[int],
     wh: list[int],
     readings: list[int],
     measured: list[int],
@@ -2109,25 +2117,22 @@ def _calendar_columns(
     ]
     kwh = [w / 1000 if r else None for w, r in zip(wh, readings, strict=True)]
     priced = [bool(r) and not u for r, u in zip(readings, no_price, strict=True)]
-    cost: list[int | None] = [
-        _round_units(x, _COST_DIVISOR) if p else None for x, p in zip(incl, priced, strict=True)
-    ]
+    costs = _cost_units(incl)
+    cost: list[int | None] = [c if p else None for c, p in zip(costs, priced, strict=True)]
+    weighted = _weighted_units(incl, wh)
     unit: list[int | None] = [
-        None
-        if not p
-        else _unit_of_scaled[one]
-        if one is not None and one is not _VARIES
-        else _round_ratio(x, w * _UNIT_DIVISOR)
-        if w
-        else None
-        for p, one, x, w in zip(priced, price, incl, wh, strict=True)
+        None if not p else _unit_of_scaled[one] if one is not None and one is not _VARIES else mean
+        for p, one, mean in zip(priced, price, weighted, strict=True)
     ]
     acc = _Accumulator()
     acc.unpriced = any(r and u for r, u in zip(readings, no_price, strict=True))
     acc.units = sum(x for x, r, u in zip(incl, readings, no_price, strict=True) if r and not u)
-    starts = LocalMidnights([start.toordinal() for start, _ in periods])
     points = SeriesPoints(
-        starts, kwh, FixedPoints(unit, _UNIT_PLACES), FixedPoints(cost, _COST_PLACES), qualities
+        LocalMidnights(starts),
+        kwh,
+        FixedPoints(unit, _UNIT_PLACES),
+        FixedPoints(cost, _COST_PLACES),
+        qualities,
     )
     return points, sum(wh), acc, sum(measured), sum(estimated)
 
