@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from auth.access import CustomerAccess, access_by_customer, viewer_order
@@ -39,10 +41,10 @@ async def customer_by_global_id(ctx: Context, global_id: str) -> tuple[Customer,
     pk = pk_of(global_id, "Customer")
     if pk is None:
         raise not_found()
-    access = await ctx.loaders.access_by_customer_id.load(pk)
-    if access is None:
-        raise not_found()
-    customer = await ctx.loaders.customer_by_id.load(pk)
-    if customer is None:
+    # Both reads side by side; the customer row is only returned when access allows it.
+    access, customer = await asyncio.gather(
+        ctx.loaders.access_by_customer_id.load(pk), ctx.loaders.customer_by_id.load(pk)
+    )
+    if access is None or customer is None:
         raise not_found()
     return customer, access
