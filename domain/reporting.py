@@ -1738,8 +1738,9 @@ def _cost_units(incl: list[int]) -> list[int | None]:
     out: list[int | None] = list(
         map(operator.floordiv, map(operator.add, incl, repeat(half)), repeat(divisor))
     )
-    for k in _positions(map(operator.lt, incl, repeat(0))):  # negative spot prices: few
-        out[k] = _round_units(incl[k], _COST_DIVISOR)
+    if incl and min(incl) < 0:  # negative spot prices: few
+        for k in _positions(map(operator.lt, incl, repeat(0))):
+            out[k] = _round_units(incl[k], _COST_DIVISOR)
     return out
 
 
@@ -1767,7 +1768,9 @@ def _price_rolled_spot(
     vat, margin = tariff.vat_factor, tariff.day_price
     b = a + len(run)
     gaps = _null_positions(run)
-    if any(unpriced_rows) or _null_positions(spot_units) != gaps:
+    # (spot units are missing exactly where readings are, else value by value)
+    units_missing = spot_units.count(None) != len(gaps) or any(spot_units[k] is not None for k in gaps)
+    if any(unpriced_rows) or units_missing:
         _price_rolled_spot_slowly(run, spot_units, unpriced_rows, a, tariff, cost, unit, acc)
         return
     energy: list[int] = run  # type: ignore[assignment]
@@ -1798,7 +1801,7 @@ def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
     """Consumption-weighted unit prices ``x / (wh x 1e5)`` in 0.001 c/kWh, rounded half away
     from zero; None without energy."""
     per_kwh = _UNIT_DIVISOR
-    without_energy = _positions(map(operator.not_, energy))
+    without_energy = _positions(map(operator.not_, energy)) if 0 in energy else []
     denominators = list(map(operator.mul, energy, repeat(2 * per_kwh)))
     for k in without_energy:
         denominators[k] = 1
@@ -1806,9 +1809,10 @@ def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
         operator.add, map(operator.mul, incl, repeat(2)), map(operator.mul, energy, repeat(per_kwh))
     )
     prices: list[int | None] = list(map(operator.floordiv, numerators, denominators))
-    for k in _positions(map(operator.lt, incl, repeat(0))):
-        if energy[k]:
-            prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
+    if incl and min(incl) < 0:
+        for k in _positions(map(operator.lt, incl, repeat(0))):
+            if energy[k]:
+                prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
     for k in without_energy:
         prices[k] = None
     return prices
