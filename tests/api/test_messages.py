@@ -525,9 +525,9 @@ async def test_a_delegates_writes_are_audited_and_stay_in_their_sections(client,
         events = (
             (
                 await db.execute(
-                    select(AuditEvent).where(
-                        AuditEvent.actor_user_id == matti_id, AuditEvent.action == "message.sent"
-                    )
+                    select(AuditEvent)
+                    .where(AuditEvent.actor_user_id == matti_id, AuditEvent.action == "message.sent")
+                    .order_by(AuditEvent.id)
                 )
             )
             .scalars()

@@ -282,10 +282,12 @@ async def test_a_housing_manager_writes_and_the_write_is_audited(client, runtime
         events = (
             (
                 await db.execute(
-                    select(AuditEvent).where(
+                    select(AuditEvent)
+                    .where(
                         AuditEvent.actor_user_id == manager,
                         AuditEvent.action == "contact_information.updated",
                     )
+                    .order_by(AuditEvent.id)
                 )
             )
             .scalars()

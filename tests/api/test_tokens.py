@@ -309,7 +309,13 @@ async def test_token_sign_ins_are_audited(mobile, runtime) -> None:
         await forget_accounts(runtime, "matti")
     async with runtime.sessions() as db:
         events = (
-            (await db.execute(select(AuditEvent).where(AuditEvent.action.in_(["SIGN_IN", "SIGN_IN_FAILED"]))))
+            (
+                await db.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.action.in_(["SIGN_IN", "SIGN_IN_FAILED"]))
+                    .order_by(AuditEvent.id)  # (PostgreSQL returns heap order, not insertion order)
+                )
+            )
             .scalars()
             .all()
         )
