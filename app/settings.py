@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     database_pre_ping: bool = Field(
         False,
         description="Test each pooled PostgreSQL connection with a round trip before use (costs "
-        "about 0.4 ms of CPU a checkout); off, a dropped connection fails one request and the "
+        "about 0.35 ms of CPU a checkout); off, a dropped connection fails one request and the "
         "pool is renewed.",
     )
     redis_url: str | None = Field(None, description="Redis for shared sessions and rate limits.")
