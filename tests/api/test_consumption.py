@@ -199,6 +199,50 @@ async def test_statements_do_not_grow_with_the_range(client, runtime) -> None:
     assert max(counts.values()) <= 14
 
 
+AHEAD = """query($customerId: ID!, $locationOfUseId: ID!, $from: Date!, $to: Date!, $skip: Boolean!) {
+  customer(id: $customerId) {
+    a: consumption(locationOfUseId: $locationOfUseId, from: $from, to: $to, resolution: DAY) {
+      ...Parts
+      until: dataAvailableUntil @skip(if: $skip)
+    }
+    b: consumption(locationOfUseId: $locationOfUseId, from: $to, to: $from, resolution: DAY) {
+      ...Parts
+    }
+  }
+}
+fragment Parts on ConsumptionSeries {
+  totalKwh
+  ... on ConsumptionSeries { similarLocations { sampleSize medianKwh } }
+  previousPeriod { from to totalKwh changePercent }
+}"""
+
+
+async def test_parts_read_ahead_are_the_parts_read_when_resolved(client, monkeypatch) -> None:
+    import schema.reporting
+
+    await login(client, "maija")
+    ids = await maija_places(client)
+    first, last = last_full_month()
+    values = {
+        "customerId": ids["customer"],
+        "locationOfUseId": ids["apartment"],
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+    }
+    ahead = await gql(client, AHEAD, {**values, "skip": False})
+    skipped = await gql(client, AHEAD, {**values, "skip": True})  # read ahead in vain, not shown
+    monkeypatch.setattr(schema.reporting, "_READ_AHEAD", {})
+    after = await gql(client, AHEAD, {**values, "skip": False})
+    assert ahead == after
+    series = ahead.data["customer"]["a"]
+    assert series["similarLocations"]["sampleSize"] >= 20 and series["until"] is not None
+    assert series["previousPeriod"]["to"] == (first - timedelta(days=1)).isoformat()
+    # the refused series (to before from) is BAD_USER_INPUT, its parts read ahead are dropped
+    assert ahead.codes() == ["BAD_USER_INPUT"] and ahead.data["customer"]["b"] is None
+    assert "until" not in skipped.data["customer"]["a"]
+    assert skipped.data["customer"]["a"]["previousPeriod"] == series["previousPeriod"]
+
+
 async def test_concurrent_consumption_requests(client) -> None:
     await login(client, "maija")
     ids = await maija_places(client)
