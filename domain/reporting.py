@@ -1770,8 +1770,19 @@ def _price_rolled_spot(
     gaps = _null_positions(run)
     # (spot units are missing exactly where readings are, else value by value)
     units_missing = spot_units.count(None) != len(gaps) or any(spot_units[k] is not None for k in gaps)
-    if any(unpriced_rows) or units_missing:
-        _price_rolled_spot_slowly(run, spot_units, unpriced_rows, a, tariff, cost, unit, acc)
+    if any(unpriced_rows) or units_missing:  # readings without a price: value by value
+        incl = [
+            None if wh is None or units is None or unpriced else (units * _SPOT_TO_UNITS + wh * margin) * vat
+            for wh, units, unpriced in zip(run, spot_units, unpriced_rows, strict=True)
+        ]
+        if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
+            acc.unpriced = True
+        acc.units += sum(x for x in incl if x is not None)
+        cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
+        unit[a:b] = [
+            None if x is None or not wh else _round_ratio(x, wh * _UNIT_DIVISOR)
+            for x, wh in zip(incl, run, strict=True)
+        ]
         return
     energy: list[int] = run  # type: ignore[assignment]
     units: list[int] = spot_units  # type: ignore[assignment]
@@ -1816,33 +1827,6 @@ def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
     for k in without_energy:
         prices[k] = None
     return prices
-
-
-def _price_rolled_spot_slowly(
-    run: list[int | None],
-    spot_units: list[int | None],
-    unpriced_rows: list[int],
-    a: int,
-    tariff: Tariff,
-    cost: list[int | None],
-    unit: list[int | None],
-    acc: _Accumulator,
-) -> None:
-    """``_price_rolled_spot`` value by value, for runs with readings without a price."""
-    vat, margin = tariff.vat_factor, tariff.day_price
-    b = a + len(run)
-    incl = [
-        None if wh is None or units is None or unpriced else (units * _SPOT_TO_UNITS + wh * margin) * vat
-        for wh, units, unpriced in zip(run, spot_units, unpriced_rows, strict=True)
-    ]
-    if any(wh is not None and x is None for wh, x in zip(run, incl, strict=True)):
-        acc.unpriced = True
-    acc.units += sum(x for x in incl if x is not None)
-    cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
-    unit[a:b] = [
-        None if x is None or not wh else _round_ratio(x, wh * _UNIT_DIVISOR)
-        for x, wh in zip(incl, run, strict=True)
-    ]
 
 
 def _calendar_periods(first: date, last: date, resolution: Resolution) -> list[tuple[date, date]]:

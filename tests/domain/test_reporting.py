@@ -540,3 +540,63 @@ def test_fixed_points_are_decimals_and_their_texts() -> None:
     assert costs.texts()[:4] == ["0.00000", "0.00001", "-0.00003", "1.23456"]
     assert costs[1:3] == expected[1:3] and costs[-2] is None and len(costs) == 6
     assert reporting.FixedPoints([1500], 3).texts() == ["1.500"]
+
+
+def _half_away(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))  # half away from zero
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_column_pricing_is_the_rule_value_by_value(seed) -> None:
+    """The column arithmetic (fast paths, fix-ups) against the rule written per value."""
+    import random
+
+    from domain.contracts import ProductKind
+
+    rnd = random.Random(seed)
+    n = 500
+    wh = [None if rnd.random() < 0.05 else rnd.choice([0, rnd.randint(1, 4000)]) for _ in range(n)]
+    units = [None if w is None else rnd.randint(-4 * 2000 * 4000, 4 * 30000 * 4000) // 10 for w in wh]
+    unpriced = [0] * n
+    if seed == 3:  # a reading without a spot price sends the run value by value
+        unpriced[7] = 1
+    tariff = reporting.Tariff(ProductKind.SPOT, 39_000, 39_000, 1255)
+    cost: list = [None] * n
+    unit: list = [None] * n
+    acc = reporting._Accumulator()
+    reporting._price_rolled_spot(wh, units, unpriced, 0, tariff, cost, unit, acc)
+    expected_units = 0
+    for k in range(n):
+        if wh[k] is None or unpriced[k]:
+            assert cost[k] is None and unit[k] is None
+            continue
+        x = (units[k] * 25 + wh[k] * 39_000) * 1255
+        expected_units += x
+        assert cost[k] == _half_away(Decimal(x) / 10**8)
+        assert unit[k] == (None if wh[k] == 0 else _half_away(Decimal(x) / (wh[k] * 10**5)))
+    assert acc.units == expected_units and acc.unpriced == (seed == 3)
+
+    scaled = [rnd.randint(-3_000_000, 40_000_000) * 1255 for _ in range(n)]
+    cost, unit, acc = [None] * n, [None] * n, reporting._Accumulator()
+    reporting._price_points(wh, scaled, 0, cost, unit, acc)
+    for k in range(n):
+        if wh[k] is None:
+            assert cost[k] is None and unit[k] is None
+            continue
+        assert cost[k] == _half_away(Decimal(wh[k] * scaled[k]) / 10**8)
+        assert unit[k] == _half_away(Decimal(scaled[k]) / 10**5)
+    assert acc.units == sum(w * s for w, s in zip(wh, scaled, strict=True) if w is not None)
+
+
+def test_halves_round_away_from_zero_in_columns() -> None:
+    cost, unit, acc = [None] * 4, [None] * 4, reporting._Accumulator()
+    # 1.5 and -1.5 cost units; -2.5 and 2.5 unit-price units
+    reporting._price_points([1, 1, 1, 1], [150_000_000, -150_000_000, -250_000, 250_000], 0, cost, unit, acc)
+    assert cost[:2] == [2, -2] and unit[2:] == [-3, 3]
+    from domain.contracts import ProductKind
+
+    tariff = reporting.Tariff(ProductKind.SPOT, 0, 0, 1000)
+    cost, unit = [None] * 2, [None] * 2
+    # x = units x 25 x 1000: -1.5e8 (cost -1.5 units) and a unit price of -1.5e5 / 1e5
+    reporting._price_rolled_spot([1, 1], [-6000, -6], [0, 0], 0, tariff, cost, unit, reporting._Accumulator())
+    assert cost == [-2, 0] and unit == [-1500, -2]
