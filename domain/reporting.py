@@ -1545,23 +1545,42 @@ async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[list[
 
 def _on_grid(
     ts: Sequence[int], columns: Sequence[Sequence[Any]], fills: Sequence[Any], t0: int, step: int, count: int
-) -> list[list[Any]]:
+) -> tuple[list[list[Any]], bool]:
     """``columns`` of rows at instants ``ts`` (ascending) placed on the ``count`` points from
-    ``t0`` every ``step`` seconds; a point without a row gets the column's fill value."""
-    if len(ts) == count and list(ts) == list(range(t0, t0 + count * step, step)):
-        return [list(values) for values in columns]
-    positions = list(map(operator.floordiv, map(operator.sub, ts, repeat(t0)), repeat(step)))
-    # runs of rows on consecutive points, copied a slice at a time (gaps are few)
-    breaks = [
-        i + 1 for i in _positions(map(operator.ne, positions[1:], map(operator.add, positions, repeat(1))))
-    ]
-    runs = list(itertools.pairwise([0, *breaks, len(positions)])) if positions else []
+    ``t0`` every ``step`` seconds; a point without a row gets the column's fill value. Also
+    whether every point had a row (so that no fill value is in the columns)."""
+    ts = ts if isinstance(ts, list) else list(ts)
+    if len(ts) == count and ts == list(range(t0, t0 + count * step, step)):
+        return [list(values) for values in columns], True
+
+    # Runs of rows on consecutive points, found by halving (gaps are few) and compared in C,
+    # then copied a slice at a time. A row between points (never written so) lands on the
+    # point it falls in, a later row over an earlier one, as a loop over the rows would do.
+    def point(i: int) -> int:
+        return (ts[i] - t0) // step
+
+    runs: list[tuple[int, int, int]] = []
+    pending = [(0, len(ts))] if ts else []
+    while pending:
+        lo, hi = pending.pop()
+        start = ts[lo]
+        if hi - lo == 1 or (
+            (start - t0) % step == 0 and ts[lo:hi] == list(range(start, start + (hi - lo) * step, step))
+        ):
+            runs.append((lo, hi, point(lo)))
+        else:
+            middle = (lo + hi) // 2
+            pending += [(middle, hi), (lo, middle)]
     placed = [[fill] * count for fill in fills]
     for target, values in zip(placed, columns, strict=True):
-        for i, j in runs:
-            k = positions[i]
+        for i, j, k in runs:
+            if k < 0 or k + j - i > count:
+                for index in range(i, j):  # (rows outside the range: never from the queries)
+                    if 0 <= point(index) < count:
+                        target[point(index)] = values[index]
+                continue
             target[k : k + j - i] = values[i:j]
-    return placed
+    return placed, False
 
 
 def _build_interval_points(
@@ -1585,13 +1604,13 @@ def _build_interval_points(
     n = count
     if single:
         # (readings are placed by their minutes since t0)
-        whs, codes = _on_grid(columns[0], columns[1:3], (None, None), 0, step // 60, n)
+        (whs, codes), complete = _on_grid(columns[0], columns[1:3], (None, None), 0, step // 60, n)
         measured, estimated = codes.count(_MEASURED), codes.count(_ESTIMATED)
         qualities = list(map(_QUALITY_OF_POINT.__getitem__, codes))
         spot_units: list[int | None] = []
         unpriced_rows: list[int] = []
     else:
-        whs, codes, counts, spot_units, unpriced_rows = _on_grid(
+        (whs, codes, counts, spot_units, unpriced_rows), complete = _on_grid(
             columns[0],  # hours since t0
             [columns[1], columns[2], columns[3], columns[6], columns[7]],
             (None, None, 0, None, 0),
@@ -1609,15 +1628,13 @@ def _build_interval_points(
         else:
             switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
             switch = min(n, max(0, (switch_ts - t0) // step))
-        quality_of, missing = _QUALITY_OF_POINT, ReadingQuality.MISSING
-        qualities = [
-            missing if c < 1 else quality_of[q] for q, c in zip(codes[:switch], counts[:switch], strict=True)
-        ]
-        qualities += [
-            missing if c < 4 else quality_of[q] for q, c in zip(codes[switch:], counts[switch:], strict=True)
-        ]
-    gaps = None in whs
-    if gaps:
+        # the weakest code where the hour has its readings, else 0 (MISSING); in C
+        known = list(codes)
+        for k in _null_positions(codes):
+            known[k] = 0
+        full = [*map(operator.ge, counts[:switch], repeat(1)), *map(operator.ge, counts[switch:], repeat(4))]
+        qualities = list(map(_QUALITY_OF_POINT.__getitem__, map(operator.mul, known, full)))
+    if not complete:
         total_wh = sum(filter(None, whs))
         kwh: list[float | None] = [None if wh is None else wh / 1000 for wh in whs]
     else:
@@ -1651,7 +1668,7 @@ def _build_interval_points(
             scaled = _day_night_scaled(starts, a, b, tariff)
         else:
             scaled = [tariff.day_price * vat] * (b - a)
-        _price_points(run, scaled, a, cost, unit, acc)
+        _price_points(run, scaled, a, cost, unit, acc, run_complete=complete)
     points = SeriesPoints(
         starts, kwh, FixedPoints(unit, _UNIT_PLACES), FixedPoints(cost, _COST_PLACES), qualities
     )
@@ -1667,7 +1684,7 @@ def _spot_scaled(
     if step < 3600:  # a quarter-hour: its own price, else its hour's (the hourly market era)
         aligned = prices.on_grid(first_ts, end_ts, step)
         if aligned is not None:  # (4 x cents x 25 + margin) x VAT
-            return list(map(operator.mul, _affine(aligned, 100, margin), repeat(vat)))
+            return list(_affine(aligned, 100 * vat, margin * vat))
         by_ts = prices.by_ts
         p4s = [_p4(by_ts, ts, 15) for ts in range(first_ts, end_ts, step)]
     else:  # an hour: the mean of its four quarter-hour prices, else the hour's price
@@ -1699,13 +1716,17 @@ def _price_points(
     cost: list[int | None],
     unit: list[int | None],
     acc: _Accumulator,
+    *,
+    run_complete: bool = False,
 ) -> None:
-    """Cost and unit price of points ``a``.. from their energy and their price with VAT.
+    """Cost and unit price of points ``a``.. from their energy and their price with VAT
+    (``run_complete``: every point has readings).
 
     Rounding is inlined (half away from zero): a call per point would cost more than the rest.
     """
     b = a + len(run)
-    if None in scaled:  # some energy without a known price (rare): value by value
+    # (the ints of a column are searched for None by identity: ``None in`` compares each)
+    if _null_positions(scaled):  # some energy without a known price (rare): value by value
         if any(wh is not None and s is None for wh, s in zip(run, scaled, strict=True)):
             acc.unpriced = True
         incl = [None if wh is None or s is None else wh * s for wh, s in zip(run, scaled, strict=True)]
@@ -1713,7 +1734,7 @@ def _price_points(
         unit[a:b] = [None if x is None else _unit_of_scaled[s] for x, s in zip(incl, scaled, strict=True)]
         cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
         return
-    gaps = _null_positions(run)
+    gaps = [] if run_complete else _null_positions(run)
     energy: list[int] = run  # type: ignore[assignment]
     if gaps:  # points without readings: priced as 0 Wh here, then emptied
         energy = list(run)  # type: ignore[arg-type]
@@ -1732,15 +1753,22 @@ def _null_positions(values: Sequence[Any]) -> list[int]:
     return _positions(map(operator.is_, values, repeat(None)))
 
 
-def _cost_units(incl: list[int]) -> list[int | None]:
-    """Costs with VAT of amounts in 1e-13 EUR, rounded half away from zero to 0.00001 EUR."""
+def _negatives(values: list[int]) -> list[int]:
+    """Indexes of the negative values (scanned only when the least is negative)."""
+    if not values or min(values) >= 0:
+        return []
+    return _positions(map(operator.lt, values, repeat(0)))
+
+
+def _cost_units(incl: list[int], negatives: list[int] | None = None) -> list[int | None]:
+    """Costs with VAT of amounts in 1e-13 EUR, rounded half away from zero to 0.00001 EUR
+    (``negatives``: the indexes of negative amounts, when known)."""
     half, divisor = _COST_DIVISOR // 2, _COST_DIVISOR
     out: list[int | None] = list(
         map(operator.floordiv, map(operator.add, incl, repeat(half)), repeat(divisor))
     )
-    if incl and min(incl) < 0:  # negative spot prices: few
-        for k in _positions(map(operator.lt, incl, repeat(0))):
-            out[k] = _round_units(incl[k], _COST_DIVISOR)
+    for k in _negatives(incl) if negatives is None else negatives:  # negative spot prices: few
+        out[k] = _round_units(incl[k], _COST_DIVISOR)
     return out
 
 
@@ -1802,17 +1830,25 @@ def _price_rolled_spot(
         )
     )
     acc.units += sum(incl)
-    cost[a:b] = _cost_units(incl)
+    negatives = _negatives(incl)
+    cost[a:b] = _cost_units(incl, negatives)
     for k in gaps:
         cost[a + k] = None
-    unit[a:b] = _weighted_units(incl, energy)
+    # hours without energy: the gaps (set to 0 Wh above), unless some hour used none
+    zeros = gaps if energy.count(0) == len(gaps) else None
+    unit[a:b] = _weighted_units(incl, energy, zeros, negatives)
 
 
-def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
+def _weighted_units(
+    incl: list[int], energy: list[int], zeros: list[int] | None = None, negatives: list[int] | None = None
+) -> list[int | None]:
     """Consumption-weighted unit prices ``x / (wh x 1e5)`` in 0.001 c/kWh, rounded half away
-    from zero; None without energy."""
+    from zero; None without energy. ``zeros`` and ``negatives``, when given, are the indexes
+    of no energy and of negative amounts (saving a scan each)."""
     per_kwh = _UNIT_DIVISOR
-    without_energy = _positions(map(operator.not_, energy)) if 0 in energy else []
+    without_energy = (
+        zeros if zeros is not None else _positions(map(operator.not_, energy)) if 0 in energy else []
+    )
     denominators = list(map(operator.mul, energy, repeat(2 * per_kwh)))
     for k in without_energy:
         denominators[k] = 1
@@ -1820,10 +1856,11 @@ def _weighted_units(incl: list[int], energy: list[int]) -> list[int | None]:
         operator.add, map(operator.mul, incl, repeat(2)), map(operator.mul, energy, repeat(per_kwh))
     )
     prices: list[int | None] = list(map(operator.floordiv, numerators, denominators))
-    if incl and min(incl) < 0:
-        for k in _positions(map(operator.lt, incl, repeat(0))):
-            if energy[k]:
-                prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
+    if negatives is None:
+        negatives = _negatives(incl)
+    for k in negatives:
+        if energy[k]:
+            prices[k] = _round_ratio(incl[k], energy[k] * per_kwh)
     for k in without_energy:
         prices[k] = None
     return prices
@@ -2036,7 +2073,7 @@ def _build_calendar_points(
             incl[i], price[i], no_price[i] = x, p, u
     # Rows to points: a day is its row; a month or year sums its rows (one per tariff piece).
     if day:
-        wh, readings, measured, estimated, incl, price, no_price = _on_grid(
+        (wh, readings, measured, estimated, incl, price, no_price), _ = _on_grid(
             ordinals,
             [wh, readings, measured, estimated, incl, price, no_price],
             (0, 0, 0, 0, 0, None, False),

@@ -600,3 +600,25 @@ def test_halves_round_away_from_zero_in_columns() -> None:
     # x = units x 25 x 1000: -1.5e8 (cost -1.5 units) and a unit price of -1.5e5 / 1e5
     reporting._price_rolled_spot([1, 1], [-6000, -6], [0, 0], 0, tariff, cost, unit, reporting._Accumulator())
     assert cost == [-2, 0] and unit == [-1500, -2]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rows_land_on_their_points(seed) -> None:
+    """``_on_grid`` (halving, slices) against a loop over the rows."""
+    import random
+
+    rnd = random.Random(seed)
+    t0, step, count = 1_000_000, 900, 300
+    instants = sorted(rnd.sample(range(t0 - 5 * step, t0 + (count + 5) * step, step), 250))
+    if seed % 2:  # rows between points, which a query never gives: they land where they fall
+        instants = sorted({*instants, t0 + 7 * step + 1, t0 + 8 * step + 450})
+    values = [rnd.randint(0, 99) for _ in instants]
+    expected: list = [None] * count
+    for ts, value in zip(instants, values, strict=True):
+        k = (ts - t0) // step
+        if 0 <= k < count:
+            expected[k] = value
+    [placed], complete = reporting._on_grid(instants, [values], [None], t0, step, count)
+    assert placed == expected and not complete
+    full = list(range(t0, t0 + count * step, step))
+    assert reporting._on_grid(full, [list(range(count))], [None], t0, step, count) == ([list(range(count))], True)
