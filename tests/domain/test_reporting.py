@@ -621,4 +621,5 @@ def test_rows_land_on_their_points(seed) -> None:
     [placed], complete = reporting._on_grid(instants, [values], [None], t0, step, count)
     assert placed == expected and not complete
     full = list(range(t0, t0 + count * step, step))
-    assert reporting._on_grid(full, [list(range(count))], [None], t0, step, count) == ([list(range(count))], True)
+    numbers = list(range(count))
+    assert reporting._on_grid(full, [numbers], [None], t0, step, count) == ([numbers], True)
