@@ -21,9 +21,16 @@ Aggregation
     points of a location metered hourly, are its readings (one per point); ``HOUR`` points
     of a 15-minute location read ``hourly_consumption``; ``DAY`` points read
     ``daily_consumption``; ``MONTH`` and ``YEAR`` points group it in SQL on the year and
-    month of ``local_date`` (``EXTRACT``; ``strftime`` on SQLite). The previous-period
-    total and the peer comparison are sums over ``daily_consumption``. No reading is ever
-    summed in Python.
+    month of ``local_date`` (``EXTRACT``; cutting the ISO date text on SQLite). The
+    previous-period total and the peer comparison are sums over ``daily_consumption``. No
+    reading is ever summed in Python.
+
+Reading
+    A series' statements (the 15-minute switch day; the tariffs, then the spot prices or
+    the grouped rollup; the readings or rollup rows) run side by side, each on a
+    connection of its own from the ``connect`` factory. Long columns come as texts of
+    comma-separated integers parsed in C, and the points are built column by column (see
+    the comments at ``_integers`` and ``_build_interval_points``).
 
 Quality and completeness
     A point's readings are the metering intervals inside it: 4 per hour while the
@@ -380,7 +387,6 @@ class InvoiceEstimate:
 # --------------------------------------------------------------------------------------
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_TIMEZONE = "Europe/Helsinki"
 
 
 @lru_cache(maxsize=16)
@@ -1470,37 +1476,22 @@ _PRICES_AS_TEXT = select(_as_text(_minutes_since(_SP.c.ts, _T0)), _as_text(_cent
     _SP.c.ts >= _T0, _SP.c.ts < _T1
 )
 _PRICES = select(_SP.c.ts, _cents(_SP)).where(_SP.c.ts >= _T0, _SP.c.ts < _T1).order_by(_SP.c.ts)
+#: What ``_fetch_hours`` gives of an hour, after the hour itself.
+_HOUR_SUMS = (
+    _H.c.wh,
+    _H.c.min_quality,
+    _H.c.readings,
+    _H.c.measured,
+    _H.c.estimated,
+    _H.c.spot_units,
+    _H.c.unpriced_readings,
+)
+_HOURS_IN_RANGE = (_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
 #: The hours in ``[t0, t1)`` as texts (the hour as hours since ``t0``).
 _HOURS_AS_TEXT = select(
-    _as_text((_H.c.hour_ts - _T0) // 3600),
-    *(
-        _as_text(c)
-        for c in (
-            _H.c.wh,
-            _H.c.min_quality,
-            _H.c.readings,
-            _H.c.measured,
-            _H.c.estimated,
-            _H.c.spot_units,
-            _H.c.unpriced_readings,
-        )
-    ),
-    func.count(),
-).where(_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
-_HOURS = (
-    select(
-        _H.c.hour_ts,
-        _H.c.wh,
-        _H.c.min_quality,
-        _H.c.readings,
-        _H.c.measured,
-        _H.c.estimated,
-        _H.c.spot_units,
-        _H.c.unpriced_readings,
-    )
-    .where(_H.c.location_of_use_id == _LOCATION, _H.c.hour_ts >= _T0, _H.c.hour_ts < _T1)
-    .order_by(_H.c.hour_ts)
-)
+    _as_text((_H.c.hour_ts - _T0) // 3600), *map(_as_text, _HOUR_SUMS), func.count()
+).where(*_HOURS_IN_RANGE)
+_HOURS = select(_H.c.hour_ts, *_HOUR_SUMS).where(*_HOURS_IN_RANGE).order_by(_H.c.hour_ts)
 
 
 async def _fetch_readings(
