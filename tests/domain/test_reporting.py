@@ -546,16 +546,17 @@ def _half_away(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))  # half away from zero
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_column_pricing_is_the_rule_value_by_value(seed) -> None:
-    """The column arithmetic (fast paths, fix-ups) against the rule written per value."""
+@pytest.mark.parametrize(("seed", "largest"), [(1, 4000), (2, 4000), (3, 4000), (4, 2**45)])
+def test_column_pricing_is_the_rule_value_by_value(seed, largest) -> None:
+    """The column arithmetic (64-bit, or Python integers past 2**61) against the rule
+    written per value."""
     import random
 
     from domain.contracts import ProductKind
 
     rnd = random.Random(seed)
     n = 500
-    wh = [None if rnd.random() < 0.05 else rnd.choice([0, rnd.randint(1, 4000)]) for _ in range(n)]
+    wh = [None if rnd.random() < 0.05 else rnd.choice([0, rnd.randint(1, largest)]) for _ in range(n)]
     units = [None if w is None else rnd.randint(-4 * 2000 * 4000, 4 * 30000 * 4000) // 10 for w in wh]
     unpriced = [0] * n
     if seed == 3:  # a reading without a spot price sends the run value by value
