@@ -1722,8 +1722,8 @@ def _array(values: Sequence[int] | np.ndarray) -> np.ndarray:
 
 
 def _magnitude(values: np.ndarray) -> int:
-    """The largest absolute value of a column (0 for none)."""
-    return int(abs(values).max()) if len(values) else 0
+    """The largest absolute value of a column (0 for none), as a Python integer."""
+    return max(int(values.max()), -int(values.min())) if len(values) else 0
 
 
 def _exact(bound: int, *columns: np.ndarray) -> list[np.ndarray]:
