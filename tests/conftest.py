@@ -54,7 +54,11 @@ async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     url = database_url(tmp)
     await reset_database(url)
     settings = Settings(
-        mode="development", data_dir=tmp, database_url=url, seed_demo_data=True, public_origin="http://testserver"
+        mode="development",
+        data_dir=tmp,
+        database_url=url,
+        seed_demo_data=True,
+        public_origin="http://testserver",
     )
     rt = await Runtime.start(settings)
     yield rt

@@ -25,10 +25,16 @@ def upgrade() -> None:
         "newsletter_subscriptions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("language", sa.Enum("FI", "SV", "EN", name="language", native_enum=False, length=32), nullable=False),
+        sa.Column(
+            "language",
+            sa.Enum("FI", "SV", "EN", name="language", native_enum=False, length=32),
+            nullable=False,
+        ),
         sa.Column(
             "status",
-            sa.Enum("PENDING", "ACTIVE", "UNSUBSCRIBED", name="subscriptionstatus", native_enum=False, length=32),
+            sa.Enum(
+                "PENDING", "ACTIVE", "UNSUBSCRIBED", name="subscriptionstatus", native_enum=False, length=32
+            ),
             nullable=False,
         ),
         sa.Column("created_at", domain.base.UTCDateTime(), nullable=False),
@@ -42,7 +48,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("email"),
     )
     with op.batch_alter_table("email_addresses", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("primary_pending", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("primary_pending", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.add_column(
             sa.Column("confirmation_token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )

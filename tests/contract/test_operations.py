@@ -12,8 +12,7 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 
 #: Operations whose fields later issues build (issue numbers in the comments). This list
 #: only shrinks: a test fails when a pending operation starts to validate.
-PENDING = {
-}
+PENDING = {}
 
 
 @pytest.fixture(scope="module")
