@@ -1,8 +1,12 @@
-"""Shared column types, enums and time helpers of the domain tables."""
+"""Shared column types, enums and time helpers of the domain tables, and two helpers for
+long columns of values that may be ``None``."""
 
 from __future__ import annotations
 
 import enum
+import itertools
+import operator
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +22,20 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def null_positions(values: Sequence[Any]) -> list[int]:
+    """Indexes of the ``None`` items of ``values``, found by identity in C (``None in values``
+    would compare every item: a Decimal's ``__eq__`` checks an ABC each time)."""
+    return list(itertools.compress(itertools.count(), map(operator.is_, values, itertools.repeat(None))))
+
+
+def filled(values: Iterable[Any], positions: Iterable[int], fill: Any) -> list[Any]:
+    """A copy of ``values`` with ``fill`` at ``positions``."""
+    out = list(values)
+    for at in positions:
+        out[at] = fill
+    return out
 
 
 def today_helsinki(now: datetime | None = None) -> date:

@@ -120,7 +120,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select, expression
 from sqlmodel import Field, SQLModel
 
-from domain.base import HELSINKI, Resolution
+from domain.base import HELSINKI, Resolution, filled, null_positions
 from domain.billing import (
     DAY_START_HOUR,
     NIGHT_START_HOUR,
@@ -510,11 +510,7 @@ class LocalTimes(Sequence[datetime]):
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [self._at(i) for i in range(*index.indices(self.count))]
-        if index < 0:
-            index += self.count
-        if not 0 <= index < self.count:
-            raise IndexError("point index out of range")
-        return self._at(index)
+        return self._at(range(self.count)[index])
 
     def __iter__(self) -> Iterator[datetime]:
         delta = timedelta(seconds=self.step)
@@ -584,9 +580,6 @@ def validate_range(first: date, last: date, resolution: Resolution) -> None:
         )
 
 
-_MIDNIGHT_TEXTS: dict[int, str] = {}
-
-
 class LocalMidnights(Sequence[datetime]):
     """Local midnights (the starts of DAY, MONTH and YEAR points) of ascending days given as
     ordinals, as fixed-offset datetimes made only when asked for; ``isoformats()`` gives
@@ -629,9 +622,7 @@ class LocalMidnights(Sequence[datetime]):
 
     def isoformats(self) -> list[str]:
         """``[t.isoformat() for t in self]``."""
-        suffixes = _MIDNIGHT_TEXTS
-        for offset in set(self.offsets) - suffixes.keys():
-            suffixes[offset] = _clock_texts(86400, offset)[0]
+        suffixes = {offset: _clock_texts(86400, offset)[0] for offset in set(self.offsets)}
         days = map(_DAY_TEXTS.__getitem__, self.ordinals)
         return list(map(operator.add, days, map(suffixes.__getitem__, self.offsets)))
 
@@ -1495,44 +1486,41 @@ _HOURS_AS_TEXT = select(
 _HOURS = select(_H.c.hour_ts, *_HOUR_SUMS).where(*_HOURS_IN_RANGE).order_by(_H.c.hour_ts)
 
 
-async def _fetch_readings(
-    db: Db, location_id: int, t0: int, t1: int
-) -> tuple[list[int], list[int], list[int]]:
-    """``(minutes since t0, wh, quality)`` of the readings in ``[t0, t1)``, in time order."""
+async def _fetch_columns(
+    db: Db, as_text: Select[Any], as_rows: Select[Any], parameters: dict[str, Any], key: Callable[[int], int]
+) -> list[list[int]]:
+    """The integer columns of ``as_text`` (its texts, then the row count), in the order of
+    their first column; from the rows of ``as_rows`` (their first column through ``key``)
+    when the texts do not add up."""
+    *texts, count = (await db.execute(as_text, parameters)).one()
+    columns = [_integers(text_value) for text_value in texts]
+    if any(len(column) != int(count) for column in columns):  # never seen
+        rows = (await db.execute(as_rows, parameters)).all()
+        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in texts]
+        columns[0] = list(map(key, columns[0]))
+    return _in_order(*columns)
+
+
+async def _fetch_readings(db: Db, location_id: int, t0: int, t1: int) -> list[list[int]]:
+    """``minutes since t0, wh, quality`` of the readings in ``[t0, t1)``, in time order."""
     bounds = {"location_id": location_id, "t0": t0, "t1": t1}
-    minutes, wh, quality, count = (await db.execute(_READINGS_AS_TEXT, bounds)).one()
-    columns = [_integers(minutes), _integers(wh), _integers(quality)]
-    if not len(columns[0]) == len(columns[1]) == len(columns[2]) == int(count):  # never seen
-        rows = (await db.execute(_READINGS, bounds)).all()
-        columns = [[(r[0] - t0) // 60 for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
-    found = _in_order(*columns)
-    return found[0], found[1], found[2]
+    return await _fetch_columns(db, _READINGS_AS_TEXT, _READINGS, bounds, lambda ts: (ts - t0) // 60)
 
 
 async def _fetch_prices(db: Db, t0: int, t1: int) -> SpotPrices:
     """The spot prices of the market time units starting in ``[t0, t1)``."""
-    minutes, cents, count = (await db.execute(_PRICES_AS_TEXT, {"t0": t0, "t1": t1})).one()
-    columns = [_integers(minutes), _integers(cents)]
-    if not len(columns[0]) == len(columns[1]) == int(count):  # never seen
-        rows = (await db.execute(_PRICES, {"t0": t0, "t1": t1})).all()
-        columns = [[(int(ts) - t0) // 60 for ts, _ in rows], [int(c) for _, c in rows]]
-    found = _in_order(*columns)
-    return SpotPrices(t0, found[0], found[1])
+    minutes, cents = await _fetch_columns(
+        db, _PRICES_AS_TEXT, _PRICES, {"t0": t0, "t1": t1}, lambda ts: (ts - t0) // 60
+    )
+    return SpotPrices(t0, minutes, cents)
 
 
 async def _fetch_hours(db: Db, location_id: int, t0: int, t1: int) -> list[list[int]]:
     """Hours of a location metered every 15 minutes, from ``hourly_consumption``, as columns
     ``hours since t0, wh, weakest quality, readings, measured, estimated, spot units,
-    unpriced``, in time order (texts of integers, as the readings; the rows when they do not
-    add up)."""
+    unpriced``, in time order."""
     bounds = {"location_id": location_id, "t0": t0, "t1": t1}
-    *texts, count = (await db.execute(_HOURS_AS_TEXT, bounds)).one()
-    columns = [_integers(text_value) for text_value in texts]
-    if any(len(column) != int(count) for column in columns):  # never seen
-        rows = (await db.execute(_HOURS, bounds)).all()
-        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
-        columns[0] = [(hour - t0) // 3600 for hour in columns[0]]
-    return _in_order(*columns)
+    return await _fetch_columns(db, _HOURS_AS_TEXT, _HOURS, bounds, lambda hour: (hour - t0) // 3600)
 
 
 def _on_grid(
@@ -1621,9 +1609,7 @@ def _build_interval_points(
             switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
             switch = min(n, max(0, (switch_ts - t0) // step))
         # the weakest code where the hour has its readings, else 0 (MISSING); in C
-        known = list(codes)
-        for k in _null_positions(codes):
-            known[k] = 0
+        known = filled(codes, null_positions(codes), 0)
         full = [*map(operator.ge, counts[:switch], repeat(1)), *map(operator.ge, counts[switch:], repeat(4))]
         qualities = list(map(_QUALITY_OF_POINT.__getitem__, map(operator.mul, known, full)))
     if not complete:
@@ -1773,7 +1759,7 @@ def _price_points(
     (``run_complete``: every point has readings)."""
     b = a + len(run)
     # (the ints of a column are searched for None by identity: ``None in`` compares each)
-    if not isinstance(scaled, np.ndarray) and _null_positions(scaled):
+    if not isinstance(scaled, np.ndarray) and null_positions(scaled):
         # some energy without a known price (rare): value by value
         if any(wh is not None and s is None for wh, s in zip(run, scaled, strict=True)):
             acc.unpriced = True
@@ -1782,12 +1768,9 @@ def _price_points(
         unit[a:b] = [None if x is None else _unit_of_scaled[s] for x, s in zip(incl, scaled, strict=True)]
         cost[a:b] = [None if x is None else _round_units(x, _COST_DIVISOR) for x in incl]
         return
-    gaps = [] if run_complete else _null_positions(run)
-    energy: list[int] = run  # type: ignore[assignment]
-    if gaps:  # points without readings: priced as 0 Wh here, then emptied
-        energy = list(run)  # type: ignore[arg-type]
-        for k in gaps:
-            energy[k] = 0
+    gaps = [] if run_complete else null_positions(run)
+    # points without readings: priced as 0 Wh here, then emptied
+    energy = filled(run, gaps, 0) if gaps else run
     wh, price = _array(energy), _array(scaled)  # type: ignore[arg-type]
     wh, price = _exact(_magnitude(wh) * _magnitude(price), wh, price)
     incl = wh * price
@@ -1796,11 +1779,6 @@ def _price_points(
     for k in gaps:
         costs[k] = units[k] = None
     cost[a:b], unit[a:b] = costs, units
-
-
-def _null_positions(values: Sequence[Any]) -> list[int]:
-    """Indexes of the ``None`` items (by identity, in C)."""
-    return list(itertools.compress(itertools.count(), map(operator.is_, values, repeat(None))))
 
 
 def _price_rolled_spot(
@@ -1821,7 +1799,7 @@ def _price_rolled_spot(
     """
     vat, margin = tariff.vat_factor, tariff.day_price
     b = a + len(run)
-    gaps = _null_positions(run)
+    gaps = null_positions(run)
     # (spot units are missing exactly where readings are, else value by value)
     units_missing = spot_units.count(None) != len(gaps) or any(spot_units[k] is not None for k in gaps)
     if any(unpriced_rows) or units_missing:  # readings without a price: value by value
@@ -1838,13 +1816,8 @@ def _price_rolled_spot(
             for x, wh in zip(incl, run, strict=True)
         ]
         return
-    energy: list[int] = run  # type: ignore[assignment]
-    units: list[int] = spot_units  # type: ignore[assignment]
-    if gaps:
-        energy, units = list(run), list(spot_units)  # type: ignore[arg-type]
-        for k in gaps:
-            energy[k] = units[k] = 0
-    wh, spot = _array(energy), _array(units)
+    energy, units = (filled(run, gaps, 0), filled(spot_units, gaps, 0)) if gaps else (run, spot_units)
+    wh, spot = _array(energy), _array(units)  # type: ignore[arg-type]
     largest = (_magnitude(spot) * _SPOT_TO_UNITS + _magnitude(wh) * abs(margin)) * vat
     wh, spot = _exact(max(2 * largest, 2 * _UNIT_DIVISOR * _magnitude(wh)), wh, spot)
     incl = (spot * _SPOT_TO_UNITS + wh * margin) * vat

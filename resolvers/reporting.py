@@ -14,9 +14,9 @@ start together with the series' own (``Ahead``) instead of after its points are 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from domain import reporting
 from domain.base import Resolution
@@ -24,8 +24,6 @@ from domain.customers import LocationOfUse
 from resolvers.context import Context
 from resolvers.errors import bad_input, not_found
 from resolvers.ids import pk_of
-
-T = TypeVar("T")
 
 #: Parts of a series read beside it when the query selects them (``consumption_series``).
 DATA_AVAILABLE_UNTIL = "data_available_until"
@@ -40,20 +38,23 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 
 class Ahead:
-    """Reads started before the fields that need them are resolved."""
+    """The reads around a series by name, each started once: ahead of the fields that need
+    them (``start``), or when a field first asks (``result``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reads: dict[str, Callable[[], Coroutine[Any, Any, Any]]]) -> None:
+        self._reads = reads
         self._tasks: dict[str, asyncio.Future[Any]] = {}
 
-    def start(self, name: str, read: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(read)
-        task.add_done_callback(_retrieve)
-        self._tasks[name] = task
-
-    async def result(self, name: str, read: Callable[[], Awaitable[T]]) -> T:
-        """The read started as ``name``, else ``read()`` now."""
+    def start(self, name: str) -> asyncio.Future[Any]:
         task = self._tasks.get(name)
-        return await (task if task is not None else read())
+        if task is None:
+            task = self._tasks[name] = asyncio.ensure_future(self._reads[name]())
+            task.add_done_callback(_retrieve)
+        return task
+
+    async def result(self, name: str) -> Any:
+        """What the read ``name`` gives."""
+        return await self.start(name)
 
     def cancel(self) -> None:
         for task in self._tasks.values():
@@ -90,14 +91,17 @@ async def consumption_series(
         reporting.validate_range(first, last, resolution)
     except reporting.ReportingInputError as error:
         raise bad_input(str(error)) from None
-    assert location.id is not None
-    started = Ahead()
-    if DATA_AVAILABLE_UNTIL in ahead:
-        started.start(DATA_AVAILABLE_UNTIL, data_available_until(ctx, location.id))
-    if PREVIOUS_PERIOD in ahead:
-        started.start(PREVIOUS_PERIOD, previous_period(ctx, location.id, first, last))
-    if SIMILAR_LOCATIONS in ahead:
-        started.start(SIMILAR_LOCATIONS, similar_locations(ctx, location, first, last))
+    location_id = location.id
+    assert location_id is not None
+    started = Ahead(
+        {
+            DATA_AVAILABLE_UNTIL: lambda: data_available_until(ctx, location_id),
+            PREVIOUS_PERIOD: lambda: previous_period(ctx, location_id, first, last),
+            SIMILAR_LOCATIONS: lambda: similar_locations(ctx, location, first, last),
+        }
+    )
+    for name in ahead:
+        started.start(name)
     try:
         series = await reporting.consumption_series(
             ctx.read_connections,
@@ -109,11 +113,10 @@ async def consumption_series(
             cutover=ctx.rules.cutover_date,
             today=ctx.today,
         )
-    except reporting.ReportingInputError as error:
+    except BaseException as error:
         started.cancel()
-        raise bad_input(str(error)) from None
-    except BaseException:
-        started.cancel()
+        if isinstance(error, reporting.ReportingInputError):
+            raise bad_input(str(error)) from None
         raise
     return location, series, started
 

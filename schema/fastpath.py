@@ -41,9 +41,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from itertools import compress, count, repeat
 from math import isfinite
-from operator import attrgetter, is_
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from graphql import (
@@ -61,6 +60,8 @@ from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
+
+from domain.base import filled, null_positions
 
 __all__ = ["FastPathExecutionContext", "column_serializer", "format_datetime"]
 
@@ -171,25 +172,17 @@ def _mapped(exact: type, convert: Callable[[Any], Any], generic: ColumnSerialize
             return list(map(convert, values))
         if nonnull:
             raise _Fallback
-        nulls = _null_positions(values)
+        nulls = null_positions(values)
         if len(nulls) == len(values):
             return [None] * len(values)
-        # Nulls stand in for a value while the column converts in C, then come back.
-        filled = list(values)
+        # A value stands in for the nulls while the column converts in C; then they come back.
         stand_in = next(value for value in values if value is not None)
-        for at in nulls:
-            filled[at] = stand_in
-        out = list(map(convert, filled))
+        out = list(map(convert, filled(values, nulls, stand_in)))
         for at in nulls:
             out[at] = None
         return out
 
     return serialize
-
-
-def _null_positions(values: Sequence[Any]) -> list[int]:
-    """Indexes of the ``None`` items (by identity, in C)."""
-    return list(compress(count(), map(is_, values, repeat(None))))
 
 
 def _own_texts(values: Sequence[Any], method: str, nonnull: bool) -> list[Any] | None:

@@ -155,41 +155,30 @@ class ConsumptionSeries:
     @strawberry.field(
         description="End of the latest reading of the location (local time); null without readings."
     )
-    async def data_available_until(self, info: strawberry.Info[Context, Any]) -> datetime | None:
-        location_id = self.location_row.id
-        assert location_id is not None
-        return await self.ahead.result(
-            resolvers.DATA_AVAILABLE_UNTIL, lambda: resolvers.data_available_until(info.context, location_id)
-        )
+    async def data_available_until(self) -> datetime | None:
+        found: datetime | None = await self.ahead.result(resolvers.DATA_AVAILABLE_UNTIL)
+        return found
 
     @strawberry.field(
         description="The same number of days immediately before `from`; null when it has no readings."
     )
-    async def previous_period(self, info: strawberry.Info[Context, Any]) -> PeriodComparison | None:
-        series = self.series
-        found = await self.ahead.result(
-            resolvers.PREVIOUS_PERIOD,
-            lambda: resolvers.previous_period(info.context, series.location_id, series.first, series.last),
-        )
+    async def previous_period(self) -> PeriodComparison | None:
+        found: reporting.PeriodTotal | None = await self.ahead.result(resolvers.PREVIOUS_PERIOD)
         if found is None:
             return None
         return PeriodComparison(
             from_=found.first,
             to=found.last,
             total_kwh=found.total_wh / 1000,
-            change_percent=found.change_percent(series.total_wh),
+            change_percent=found.change_percent(self.series.total_wh),
         )
 
     @strawberry.field(
         description="Comparison with similar locations over the range's days before today; null under 20 "
         "similar locations with readings for at least 95 % of that time."
     )
-    async def similar_locations(self, info: strawberry.Info[Context, Any]) -> SimilarLocations | None:
-        location, series = self.location_row, self.series
-        found = await self.ahead.result(
-            resolvers.SIMILAR_LOCATIONS,
-            lambda: resolvers.similar_locations(info.context, location, series.first, series.last),
-        )
+    async def similar_locations(self) -> SimilarLocations | None:
+        found: reporting.PeerComparison | None = await self.ahead.result(resolvers.SIMILAR_LOCATIONS)
         if found is None:
             return None
         return SimilarLocations(
