@@ -1876,6 +1876,9 @@ def _period_key_sqlite(element: _PeriodKey, compiler: Any, **kw: Any) -> str:
     return f"CAST(substr({text_value}, 1, 4) AS INTEGER)"
 
 
+#: The rollup's days in ``first``..``last``, of all locations and of one.
+_DAYS_IN_RANGE = (_D.c.local_date >= bindparam("first"), _D.c.local_date <= bindparam("last"))
+_LOCATION_DAYS = (_D.c.location_of_use_id == _LOCATION, *_DAYS_IN_RANGE)
 _DAYS = (
     select(
         _D.c.local_date,
@@ -1888,11 +1891,7 @@ _DAYS = (
         _D.c.spot_units,
         _D.c.unpriced_readings,
     )
-    .where(
-        _D.c.location_of_use_id == bindparam("location_id"),
-        _D.c.local_date >= bindparam("first"),
-        _D.c.local_date <= bindparam("last"),
-    )
+    .where(*_LOCATION_DAYS)
     .order_by(_D.c.local_date)
 )
 
@@ -1941,15 +1940,7 @@ def _periods_statement(months: bool, pieces: int) -> Select[Any]:
         func.sum(d.c.spot_units),
         func.sum(d.c.unpriced_readings),
     )
-    return (
-        select(key_label, piece_label, *sums)
-        .where(
-            d.c.location_of_use_id == bindparam("location_id"),
-            d.c.local_date >= bindparam("first"),
-            d.c.local_date <= bindparam("last"),
-        )
-        .group_by(key_label, piece_label)
-    )
+    return select(key_label, piece_label, *sums).where(*_LOCATION_DAYS).group_by(key_label, piece_label)
 
 
 def _priced_rows(
@@ -2141,9 +2132,7 @@ _LATEST_READING = (
     .limit(1)
 )
 _ROLLUP_TOTAL = select(func.coalesce(func.sum(_D.c.wh), 0), func.coalesce(func.sum(_D.c.readings), 0)).where(
-    _D.c.location_of_use_id == bindparam("location_id"),
-    _D.c.local_date >= bindparam("first"),
-    _D.c.local_date <= bindparam("last"),
+    *_LOCATION_DAYS
 )
 
 
@@ -2188,8 +2177,7 @@ _PEER_TOTALS = (
         _L.c.building_type == bindparam("building_type"),
         _L.c.heating_type == bindparam("heating_type"),
         _L.c.floor_area_band == bindparam("floor_area_band"),
-        _D.c.local_date >= bindparam("first"),
-        _D.c.local_date <= bindparam("last"),
+        *_DAYS_IN_RANGE,
     )
     .group_by(_D.c.location_of_use_id)
 )
@@ -2216,9 +2204,7 @@ async def similar_locations(
     last = min(last, today - timedelta(days=1))
     if location.floor_area_band is None or last < first:
         return None
-    period_minutes = 60 * (
-        24 * ((last - first).days + 1) + sum(h - 24 for h in _day_hours(first, last).values())
-    )
+    period_minutes = 60 * _hours_between(first, last)
     parameters = {
         "building_type": location.building_type,
         "heating_type": location.heating_type,
