@@ -71,6 +71,7 @@ ROOT = Path(__file__).resolve().parent.parent
 Job = Callable[[], Awaitable[tuple[bytes, int]]]
 OPERATION = (ROOT.parent / "shared" / "operations" / "web" / "Consumption.graphql").read_text()
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_d"
+DEFAULT_SQLITE = ROOT / "var" / "bench" / "energy-portal.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,7 @@ async def bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.consumption", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--sqlite", type=Path, default=ROOT / "var" / "bench" / "energy-portal.sqlite3")
+    parser.add_argument("--sqlite", type=Path, default=DEFAULT_SQLITE)
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_const", const=None)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const=None)

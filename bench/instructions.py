@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.consumption import DEFAULT_POSTGRES, DEFAULT_SQLITE
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ("HOUR, a year", "QUARTER_HOUR, a year", "DAY, three years", "MONTH, all years")
 
@@ -100,7 +102,7 @@ async def child(args: argparse.Namespace) -> None:
 
     folder = Path(args.child)
     today = today_helsinki()
-    target = await consumption.prepare("x", args.url, ROOT / "var" / "bench")
+    target = await consumption.prepare("x", args.url, DEFAULT_SQLITE.parent)
     tune_garbage_collector()
     case = next(c for c in consumption.cases(target, today) if c.name == args.case)
 
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.instructions", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--postgres", nargs="?", const="postgresql+asyncpg://postgres@127.0.0.1:5432/bench_d")
+    parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES)
     parser.add_argument("--only", action="append", help="cases whose name contains this (repeatable)")
     parser.add_argument("--requests", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -143,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
         return 2
-    sqlite = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bench' / 'energy-portal.sqlite3'}"
-    url = args.postgres or sqlite
+    url = args.postgres or f"sqlite+aiosqlite:///{DEFAULT_SQLITE}"
     print(
         f"Database: {'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests a case, "
         f"millions of instructions per request (callgrind), Python {sys.version.split()[0]}\n"

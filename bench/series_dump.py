@@ -20,18 +20,16 @@ import asyncio
 import random
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import orjson
 from sqlalchemy import select
 
 from app.runtime import Runtime
 from app.settings import Settings
+from bench.consumption import DEFAULT_SQLITE
 from domain import reporting
 from domain.base import Resolution, today_helsinki
 from domain.customers import LocationOfUse
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def ranges(today: date) -> list[tuple[date, date]]:
@@ -53,7 +51,7 @@ def ranges(today: date) -> list[tuple[date, date]]:
 
 
 async def dump(url: str) -> None:
-    settings = Settings(mode="development", data_dir=ROOT / "var" / "bench", database_url=url)
+    settings = Settings(mode="development", data_dir=DEFAULT_SQLITE.parent, database_url=url)
     runtime = await Runtime.start(settings, migrate=False, seed=False)
     today = today_helsinki()
     async with runtime.sessions() as db:
@@ -101,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.series_dump", description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", help="a PostgreSQL URL instead of the benchmark's SQLite file")
     args = parser.parse_args(argv)
-    sqlite = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bench' / 'energy-portal.sqlite3'}"
-    asyncio.run(dump(args.postgres or sqlite))
+    asyncio.run(dump(args.postgres or f"sqlite+aiosqlite:///{DEFAULT_SQLITE}"))
     return 0
 
 
