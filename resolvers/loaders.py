@@ -89,117 +89,60 @@ class Loaders:
         self.today = today
         self.cutover = cutover
 
-    @cached_property
-    def access_by_customer_id(self) -> DataLoader:
-        return _loader(self._load_access)
-
-    @cached_property
-    def customer_by_id(self) -> DataLoader:
-        return self._by_key(Customer, Customer.id)
-
-    @cached_property
-    def user_by_id(self) -> DataLoader:
-        return self._by_key(User, User.id)
-
-    @cached_property
-    def location_by_id(self) -> DataLoader:
-        return self._by_key(LocationOfUse, LocationOfUse.id)
-
-    @cached_property
-    def locations_by_customer_id(self) -> DataLoader:
-        return self._grouped(LocationOfUse, LocationOfUse.customer_id, LocationOfUse.id)
-
-    @cached_property
-    def grid_operator_by_id(self) -> DataLoader:
-        return self._by_key(GridOperator, GridOperator.id)
-
-    @cached_property
-    def product_by_id(self) -> DataLoader:
-        return self._by_key(Product, Product.id)
-
-    @cached_property
-    def contract_by_id(self) -> DataLoader:
-        return self._by_key(Contract, Contract.id)
-
-    @cached_property
-    def prices_by_contract_id(self) -> DataLoader:
-        return self._grouped(
+    access_by_customer_id = cached_property(lambda self: _loader(self._load_access))
+    customer_by_id = cached_property(lambda self: self._by_key(Customer, Customer.id))
+    user_by_id = cached_property(lambda self: self._by_key(User, User.id))
+    location_by_id = cached_property(lambda self: self._by_key(LocationOfUse, LocationOfUse.id))
+    locations_by_customer_id = cached_property(
+        lambda self: self._grouped(LocationOfUse, LocationOfUse.customer_id, LocationOfUse.id)
+    )
+    grid_operator_by_id = cached_property(lambda self: self._by_key(GridOperator, GridOperator.id))
+    product_by_id = cached_property(lambda self: self._by_key(Product, Product.id))
+    contract_by_id = cached_property(lambda self: self._by_key(Contract, Contract.id))
+    prices_by_contract_id = cached_property(
+        lambda self: self._grouped(
             PriceComponent, PriceComponent.contract_id, PriceComponent.valid_from, PriceComponent.id
         )
-
-    @cached_property
-    def invoice_by_id(self) -> DataLoader:
-        return self._by_key(Invoice, Invoice.id, since=("issued_on", self.cutover))
-
-    @cached_property
-    def lines_by_invoice_id(self) -> DataLoader:
-        return self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
-
-    @cached_property
-    def payments_by_invoice_id(self) -> DataLoader:
-        return self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
-
-    @cached_property
-    def grant_by_id(self) -> DataLoader:
-        return self._by_key(AccessGrant, AccessGrant.id)
-
-    @cached_property
-    def grants_by_customer_id(self) -> DataLoader:
-        return self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
-
-    @cached_property
-    def page(self) -> DataLoader:
-        return _loader(self._load_pages)
-
-    @cached_property
-    def total_count(self) -> DataLoader:
-        return _loader(self._load_counts)
+    )
+    invoice_by_id = cached_property(
+        lambda self: self._by_key(Invoice, Invoice.id, since=("issued_on", self.cutover))
+    )
+    lines_by_invoice_id = cached_property(
+        lambda self: self._grouped(InvoiceLine, InvoiceLine.invoice_id, InvoiceLine.position)
+    )
+    payments_by_invoice_id = cached_property(
+        lambda self: self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
+    )
+    grant_by_id = cached_property(lambda self: self._by_key(AccessGrant, AccessGrant.id))
+    grants_by_customer_id = cached_property(
+        lambda self: self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
+    )
+    page = cached_property(lambda self: _loader(self._load_pages))
+    total_count = cached_property(lambda self: _loader(self._load_counts))
 
     # Messages ("Contact us") and My information.
 
-    @cached_property
-    def message_thread_by_id(self) -> DataLoader:
-        return self._by_key(MessageThread, MessageThread.id)
-
-    @cached_property
-    def message_by_id(self) -> DataLoader:
-        return self._by_key(Message, Message.id)
-
-    @cached_property
-    def attachment_by_id(self) -> DataLoader:
-        return self._by_key(Attachment, Attachment.id)
-
-    @cached_property
-    def message_thread_page(self) -> DataLoader:
-        return _loader(self._load_thread_pages)
-
-    @cached_property
-    def message_thread_count(self) -> DataLoader:
-        return _loader(self._load_thread_counts)
-
-    @cached_property
-    def messages_by_thread_id(self) -> DataLoader:
-        return self._grouped(Message, Message.thread_id, Message.sent_at, Message.id)
-
-    @cached_property
-    def attachments_by_message_id(self) -> DataLoader:
-        return self._grouped(Attachment, Attachment.message_id, Attachment.id)
-
-    @cached_property
-    def unread_count_by_thread_id(self) -> DataLoader:
-        return _loader(self._load_unread_counts)
-
-    @cached_property
-    def phone_numbers_by_customer_id(self) -> DataLoader:
-        return self._grouped(PhoneNumber, PhoneNumber.customer_id, PhoneNumber.id)
-
-    @cached_property
-    def email_addresses_by_customer_id(self) -> DataLoader:
-        return self._grouped(EmailAddress, EmailAddress.customer_id, EmailAddress.id)
-
-    @cached_property
-    def messaging_settings_by_customer_id(self) -> DataLoader:
-        return self._by_key(MessagingSettings, MessagingSettings.customer_id)
+    message_thread_by_id = cached_property(lambda self: self._by_key(MessageThread, MessageThread.id))
+    message_by_id = cached_property(lambda self: self._by_key(Message, Message.id))
+    attachment_by_id = cached_property(lambda self: self._by_key(Attachment, Attachment.id))
+    message_thread_page = cached_property(lambda self: _loader(self._load_thread_pages))
+    message_thread_count = cached_property(lambda self: _loader(self._load_thread_counts))
+    messages_by_thread_id = cached_property(
+        lambda self: self._grouped(Message, Message.thread_id, Message.sent_at, Message.id)
+    )
+    attachments_by_message_id = cached_property(
+        lambda self: self._grouped(Attachment, Attachment.message_id, Attachment.id)
+    )
+    unread_count_by_thread_id = cached_property(lambda self: _loader(self._load_unread_counts))
+    phone_numbers_by_customer_id = cached_property(
+        lambda self: self._grouped(PhoneNumber, PhoneNumber.customer_id, PhoneNumber.id)
+    )
+    email_addresses_by_customer_id = cached_property(
+        lambda self: self._grouped(EmailAddress, EmailAddress.customer_id, EmailAddress.id)
+    )
+    messaging_settings_by_customer_id = cached_property(
+        lambda self: self._by_key(MessagingSettings, MessagingSettings.customer_id)
+    )
 
     async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
         async with self._sessions() as db:
