@@ -82,7 +82,8 @@ async def consumption_series(
     *,
     ahead: Collection[str] = (),
 ) -> tuple[LocationOfUse, reporting.Series, Ahead]:
-    """The location, its series, and the parts named in ``ahead`` being read beside it.
+    """The location, its series, and its parts (``Ahead``): those named in ``ahead`` are read
+    beside the series, the others when a field first asks for them.
 
     A refused range or resolution is ``BAD_USER_INPUT``.
     """
