@@ -12,7 +12,23 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 
 #: Operations whose fields later issues build (issue numbers in the comments). This list
 #: only shrinks: a test fails when a pending operation starts to validate.
-PENDING = {}
+PENDING = {
+    # 15: Access for everyone the owner trusts (invitations, grants with an end date, API tokens, access log)
+    "AcceptInvitation": 15,
+    "AccessLog": 15,
+    "ApiTokens": 15,
+    "CreateApiToken": 15,
+    "RevokeApiToken": 15,
+    "UpdateAccessGrant": 15,
+    # 16: In the customer's language, on complete documents, and told when something happens
+    "InvoiceEvents": 16,
+    "MessageEvents": 16,
+    "UpdateUserLanguage": 16,
+    # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
+    "ConsumptionComparison": 17,
+    "ConsumptionExport": 17,
+    "NextInvoiceEstimateRange": 17,
+}
 
 
 @pytest.fixture(scope="module")
