@@ -39,6 +39,48 @@ class Settings(BaseSettings):
         "pool is renewed.",
     )
     redis_url: str | None = Field(None, description="Redis for shared sessions and rate limits.")
+    database_pool_size: int = Field(
+        10, ge=1, description="PostgreSQL connections each worker keeps open (pool size)."
+    )
+    database_max_overflow: int = Field(
+        10, ge=0, description="Connections a worker may open beyond the pool size under load."
+    )
+    database_pool_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long a request waits for a free database connection before 503."
+    )
+    redis_max_connections: int = Field(
+        64, ge=1, description="Redis connections each worker may hold; further callers wait."
+    )
+    redis_pool_timeout_seconds: float = Field(
+        2.0, gt=0, description="How long a caller waits for a free Redis connection before 503."
+    )
+    readiness_timeout_seconds: float = Field(
+        2.0, gt=0, description="How long `/readyz` waits for each dependency."
+    )
+    max_query_cost: int = Field(
+        50_000, ge=1, description="The largest static cost one operation may have (MAX_COST_EXCEEDED)."
+    )
+    cost_budget: int = Field(
+        200_000, ge=1, description="A signed-in principal's cost budget (leaky bucket capacity)."
+    )
+    cost_restore_per_second: int = Field(
+        5_000, ge=1, description="Cost points a signed-in principal's budget regains per second."
+    )
+    anonymous_cost_budget: int = Field(
+        5_000, ge=1, description="The cost budget of anonymous requests from one client address."
+    )
+    anonymous_cost_restore_per_second: int = Field(
+        100, ge=1, description="Cost points an anonymous client address regains per second."
+    )
+    max_response_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest response body; larger ones are refused."
+    )
+    file_sweep_grace_minutes: int = Field(
+        60, ge=1, description="A stored file no row references is removed after this long."
+    )
+    file_sweep_interval_minutes: int = Field(
+        60, ge=0, description="How often the server sweeps orphan files (0: only at start)."
+    )
     secret_key: SecretStr | None = Field(
         None, description="Signs tokens; generated into the data directory in development."
     )
