@@ -10,7 +10,8 @@ Sending a message is all or nothing:
    attachment rows, read marker and audit event are written in one transaction;
 4. on any failure (a refused file, a database error, a cancelled request) the staging
    files are removed, and so is every blob that step 3 created unless an attachment row
-   (of another message) uses the same content.
+   (of another message) uses the same content; when the database cannot be asked (an
+   outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them.
 
 A message is never committed before its files exist, and a refused message leaves no
 file. Staff (customer service) reads threads through ``threads_awaiting_reply`` and
@@ -24,6 +25,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -280,10 +282,18 @@ async def _remove_orphans(ctx: Context, store: FilesystemStore, created: Sequenc
     """Remove blobs this request created, unless an attachment row uses the same content."""
     if not created:
         return
-    async with ctx.sessions() as db:
-        used = set(
-            (await db.execute(select(Attachment.sha256).where(Attachment.sha256.in_(created)))).scalars()
+    try:
+        async with ctx.sessions() as db:
+            used = set(
+                (await db.execute(select(Attachment.sha256).where(Attachment.sha256.in_(created)))).scalars()
+            )
+    except Exception:
+        # The database is down (the usual reason the message failed): the blobs stay, and
+        # the file sweeper removes them once no row references them (domain.files).
+        logging.getLogger("energy_portal.files").warning(
+            "could not check %d new files against the database; left to the file sweeper", len(created)
         )
+        return
     for key in set(created) - used:
         await asyncio.to_thread(store.delete, key)
 
