@@ -8,12 +8,10 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -25,7 +23,7 @@ from schema.contact import ContactMutations
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
 from schema.fastpath import FastPathExecutionContext
-from schema.limits import DEFAULT_LIMITS, Limits, limits_rule
+from schema.limits import DEFAULT_LIMITS, DocumentValidation, Limits, validator
 from schema.messages import MessageMutations
 from schema.newsletter import NewsletterMutations
 from schema.query import Query
@@ -87,9 +85,8 @@ def build_schema(
     extensions: list[Any] = [
         ProductionErrorPolicy if production else ErrorPolicy,
         _factory(MaxTokensLimiter, limits.max_tokens),
-        _factory(AddValidationRules, [limits_rule(limits)]),
         _factory(ParserCache, 256),
-        _factory(ValidationCache, 256),
+        _factory(DocumentValidation, validator(limits)),
     ]
     if production:
         extensions.append(DisableIntrospection)
