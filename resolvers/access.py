@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from auth.access import CustomerAccess, levels_of, permissions_of
 from auth.passwords import verify_password
+from auth.quotas import claim_grant
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
 from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
@@ -26,6 +27,7 @@ from resolvers.auth import FieldError, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
+from resolvers.messaging_texts import quota_refused
 from resolvers.texts import pick
 
 TEXTS: dict[str, dict[Language, str]] = {
@@ -153,7 +155,8 @@ async def grant_access(
     permissions: list[tuple[Section, AccessLevel]],
     password: str,
 ) -> GrantResult:
-    """An owner grants (or changes) access for an email address, confirming with their password."""
+    """An owner grants (or changes) access for an email address, confirming with their password,
+    within the owner's daily grants quota (``auth.quotas``; a wrong password counts nothing)."""
     principal = ctx.require_principal()
     customer_id = pk_of(customer_gid, "Customer")
     if customer_id is None:
@@ -172,6 +175,26 @@ async def grant_access(
         )
         if not verdict.allowed:
             return GrantResult(errors=[rate_limited(ctx, verdict.retry_after)])
+    quota = await claim_grant(ctx.limiter, principal.user_id)
+    if quota.refusal is not None:
+        return GrantResult(errors=[quota_refused(ctx, quota.refusal)])
+    async with quota:  # given back unless the grant commits
+        result = await _store_grant(ctx, customer_id, email, levels, password, limiter_key)
+        if not result.errors:
+            quota.keep()
+    return result
+
+
+async def _store_grant(
+    ctx: Context,
+    customer_id: int,
+    email: str,
+    levels: dict[Section, AccessLevel],
+    password: str,
+    limiter_key: str,
+) -> GrantResult:
+    """The transaction of ``grant_access``: the password check and the grant."""
+    principal = ctx.require_principal()
     async with transaction(ctx.sessions) as db:
         owner = await db.get(User, principal.user_id)
         assert owner is not None

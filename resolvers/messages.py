@@ -2,16 +2,21 @@
 
 Sending a message is all or nothing:
 
-1. access (``READ_WRITE`` on ``MESSAGES``) and the input are checked before any file is read;
+1. access (``READ_WRITE`` on ``MESSAGES``) and the input are checked before any file is read,
+   then the customer's write quotas (``auth.quotas``) are taken: one message, one new thread
+   if it is one, and a check of the attachment sizes the multipart parser counted against
+   the customer's daily bytes;
 2. every upload is streamed in chunks into a staging file of the file store while its size
    is counted (more than ``MAX_ATTACHMENT_BYTES`` stops the reading at once) and its
    SHA-256 computed; its type is then decided from its content and its name sanitised;
-3. the staged files are moved into the content-addressed store, and the thread, message,
-   attachment rows, read marker and audit event are written in one transaction;
+3. the staged sizes are taken from the daily bytes quota, the staged files are moved into
+   the content-addressed store, and the thread, message, attachment rows, read marker and
+   audit event are written in one transaction;
 4. on any failure (a refused file, a database error, a cancelled request) the staging
    files are removed, and so is every blob that step 3 created unless an attachment row
    (of another message) uses the same content; when the database cannot be asked (an
-   outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them.
+   outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them;
+   the quota taken is given back.
 
 A message is never committed before its files exist, and a refused message leaves no
 file. Staff (customer service) reads threads through ``threads_awaiting_reply`` and
@@ -35,6 +40,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from auth.access import CustomerAccess
+from auth.quotas import Claim, add_attachment_bytes, claim_message, claim_staff_reply
 from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, safe_filename, sniff_content_type
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
@@ -61,7 +67,7 @@ from resolvers.auth import FieldError
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import field_error, message
+from resolvers.messaging_texts import field_error, message, quota_refused
 from resolvers.pagination import page_size
 
 #: Uploads are read in pieces of this size.
@@ -328,8 +334,9 @@ async def send_message(
     body: str,
     uploads: Sequence[UploadedFile],
 ) -> MessageResult:
-    """A new thread (subject and category needed) or a reply in a thread of the same customer."""
-    principal = ctx.require_principal()
+    """A new thread (subject and category needed) or a reply in a thread of the same customer,
+    within the customer's write quotas (``auth.quotas``)."""
+    ctx.require_principal()
     customer_id = pk_of(customer_gid, "Customer")
     if customer_id is None:
         raise not_found()
@@ -363,7 +370,39 @@ async def send_message(
         )
     if errors:
         return MessageResult(errors=errors)
+    quota = await claim_message(
+        ctx.limiter, customer_id, new_thread=thread_id is None, declared_bytes=_declared_size(uploads)
+    )
+    if quota.refusal is not None:
+        return MessageResult(errors=[quota_refused(ctx, quota.refusal)])
+    async with quota:  # given back unless the message commits
+        result = await _write_message(
+            ctx, quota, access, customer_id, thread_id, title, category, text, uploads
+        )
+        if not result.errors:
+            quota.keep()
+    return result
 
+
+def _declared_size(uploads: Sequence[UploadedFile]) -> int:
+    """The bytes of the uploads as the multipart parser counted them (0 where unknown)."""
+    return sum(getattr(upload, "size", None) or 0 for upload in uploads)
+
+
+async def _write_message(
+    ctx: Context,
+    quota: Claim,
+    access: CustomerAccess,
+    customer_id: int,
+    thread_id: int | None,
+    title: str,
+    category: MessageCategory | None,
+    text: str,
+    uploads: Sequence[UploadedFile],
+) -> MessageResult:
+    """The all-or-nothing part of ``send_message``: stage the files, take their bytes
+    into the message's quota ``quota``, store them and commit the message."""
+    principal = ctx.require_principal()
     store = _store(ctx)
     staged, errors = await _stage_all(ctx, store, uploads)
     if errors:
@@ -371,6 +410,9 @@ async def send_message(
 
     created: list[str] = []
     try:
+        if not await add_attachment_bytes(quota, customer_id, sum(item.size for item in staged)):
+            assert quota.refusal is not None
+            raise _Refused(quota_refused(ctx, quota.refusal))
         for item in staged:
             if await asyncio.to_thread(store.put_file, item.path, item.sha256):
                 created.append(item.sha256)
@@ -466,8 +508,22 @@ async def reply_to_thread(ctx: Context, thread_gid: str, body: str, *, close: bo
     text, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
     if thread_id is None:
         errors.insert(0, field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
-    if errors:
+    if errors or thread_id is None:
         return MessageResult(errors=errors)
+    quota = await claim_staff_reply(ctx.limiter, staff_id)
+    if quota.refusal is not None:
+        return MessageResult(errors=[quota_refused(ctx, quota.refusal)])
+    async with quota:  # given back unless the reply commits
+        result = await _write_reply(ctx, staff_id, thread_id, text, close=close)
+        if not result.errors:
+            quota.keep()
+    return result
+
+
+async def _write_reply(
+    ctx: Context, staff_id: int, thread_id: int, text: str, *, close: bool
+) -> MessageResult:
+    """The transaction of ``reply_to_thread``."""
     async with transaction(ctx.sessions) as db:
         thread = await db.get(MessageThread, thread_id, with_for_update=True)
         if thread is None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
+from auth.quotas import MIB, Refusal
 from domain.base import Language
 from domain.texts import SIGNATURE, pick
 from resolvers.auth import FieldError
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
 
 FI, SV, EN = Language.FI, Language.SV, Language.EN
 
@@ -150,6 +155,95 @@ def message(key: str, language: Language, **values: Any) -> str:
 def field_error(language: Language, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
     """A ``UserError`` of ``code`` at ``path`` with the text ``key``."""
     return FieldError(path, code, message(key, language, **values))
+
+
+#: Why a write quota (``auth.quotas``) refused a write, by the quota's name.
+QUOTA_REASONS: dict[str, dict[Language, str]] = {
+    "quota:messages:customer": {
+        FI: "Asiakkaan puolesta voi lähettää enintään {limit} viestiä tunnissa.",
+        SV: "Högst {limit} meddelanden i timmen kan skickas för en kund.",
+        EN: "At most {limit} messages an hour can be sent for one customer.",
+    },
+    "quota:threads-hour:customer": {
+        FI: "Uusia keskusteluja voi aloittaa enintään {limit} tunnissa. Voit jatkaa aiempaa keskustelua.",
+        SV: "Högst {limit} nya konversationer i timmen kan startas. Du kan fortsätta i en tidigare.",
+        EN: "At most {limit} new conversations an hour can be started. You can reply in an earlier one.",
+    },
+    "quota:threads-day:customer": {
+        FI: "Uusia keskusteluja voi aloittaa enintään {limit} vuorokaudessa. "
+        "Voit jatkaa aiempaa keskustelua.",
+        SV: "Högst {limit} nya konversationer per dygn kan startas. Du kan fortsätta i en tidigare.",
+        EN: "At most {limit} new conversations a day can be started. You can reply in an earlier one.",
+    },
+    "quota:attachment-bytes:customer": {
+        FI: "Liitteitä voi lähettää enintään {mb} Mt vuorokaudessa.",
+        SV: "Högst {mb} MB bilagor per dygn kan skickas.",
+        EN: "At most {mb} MB of attachments a day can be sent.",
+    },
+    "quota:grants:owner": {
+        FI: "Käyttöoikeuksia voi antaa tai muuttaa enintään {limit} kertaa vuorokaudessa.",
+        SV: "Behörigheter kan ges eller ändras högst {limit} gånger per dygn.",
+        EN: "Access can be granted or changed at most {limit} times a day.",
+    },
+    "quota:replies:staff": {
+        FI: "Vastauksia voi lähettää enintään {limit} tunnissa.",
+        SV: "Högst {limit} svar i timmen kan skickas.",
+        EN: "At most {limit} replies an hour can be sent.",
+    },
+}
+QUOTA_OTHER = {FI: "Liian monta yritystä.", SV: "För många försök.", EN: "Too many attempts."}
+QUOTA_WAIT = {
+    FI: "Yritä uudelleen {wait} kuluttua.",
+    SV: "Försök igen om {wait}.",
+    EN: "Try again in {wait}.",
+}
+#: Units after a number in the waiting sentence: (one, several).
+WAIT_UNITS: dict[Language, dict[str, tuple[str, str]]] = {
+    FI: {"h": ("tunnin", "tunnin"), "min": ("minuutin", "minuutin"), "s": ("sekunnin", "sekunnin")},
+    SV: {"h": ("timme", "timmar"), "min": ("minut", "minuter"), "s": ("sekund", "sekunder")},
+    EN: {"h": ("hour", "hours"), "min": ("minute", "minutes"), "s": ("second", "seconds")},
+}
+WAIT_AND = {FI: "ja", SV: "och", EN: "and"}
+
+
+def wait_text(seconds: int, language: Language) -> str:
+    """``seconds`` as people say it, rounded up: "40 seconds", "15 minutes", "3 hours and 5 minutes"."""
+    units = WAIT_UNITS.get(language) or WAIT_UNITS[FI]
+
+    def amount(n: int, unit: str) -> str:
+        return f"{n} {units[unit][0] if n == 1 else units[unit][1]}"
+
+    seconds = max(int(seconds), 1)
+    if seconds < 60:
+        return amount(seconds, "s")
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    if not hours:
+        return amount(minutes, "min")
+    if not minutes:
+        return amount(hours, "h")
+    return f"{amount(hours, 'h')} {pick(WAIT_AND, language)} {amount(minutes, 'min')}"
+
+
+def _megabytes(size: int, language: Language) -> str:
+    shown = str(size // MIB) if size % MIB == 0 else f"{size / MIB:.2f}".rstrip("0").rstrip(".")
+    return shown if language is EN else shown.replace(".", ",")
+
+
+def quota_message(language: Language, refusal: Refusal) -> str:
+    """Which quota refused the write and how long to wait, in ``language``."""
+    quota = refusal.quota
+    reason = pick(QUOTA_REASONS.get(quota.name, QUOTA_OTHER), language).format(
+        limit=quota.limit, mb=_megabytes(quota.limit, language)
+    )
+    wait = pick(QUOTA_WAIT, language).format(wait=wait_text(refusal.retry_after, language))
+    return f"{reason} {wait}"
+
+
+def quota_refused(ctx: Context, refusal: Refusal) -> FieldError:
+    """The ``RATE_LIMITED`` UserError of a write quota, with a ``Retry-After`` header."""
+    if ctx.response is not None:
+        ctx.response.headers["Retry-After"] = str(refusal.retry_after)
+    return FieldError(None, "RATE_LIMITED", quota_message(ctx.language, refusal))
 
 
 def contact_email_confirmation(language: Language, *, link: str, days: int) -> tuple[str, str]:
