@@ -1,4 +1,4 @@
-"""The ``energy-portal`` command: serve, migrate, seed, export-schema."""
+"""The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files."""
 
 from __future__ import annotations
 
@@ -90,6 +90,39 @@ async def _seed(seeding_date: date | None) -> bool:
         await runtime.close()
 
 
+async def _sweep_files(grace_minutes: int | None, dry_run: bool) -> int:
+    """Sweep the file store once (see ``domain.files``), printing what went and what stayed."""
+    from datetime import timedelta
+
+    from app.db import create_engine, session_factory
+    from app.sweeper import sweep_once
+    from domain.files import FilesystemStore
+
+    settings = Settings()
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    store = FilesystemStore(settings.files_dir)
+    grace = None if grace_minutes is None else timedelta(minutes=grace_minutes)
+    try:
+        result = await sweep_once(settings, session_factory(engine), store, grace=grace, dry_run=dry_run)
+    except Exception as exc:
+        print(
+            f"energy-portal: the sweep could not ask the database ({exc.__class__.__name__}: {exc})",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        await engine.dispose()
+    verb = "would remove" if dry_run else "removed"
+    for path in result.removed:
+        print(f"{verb} {path}")
+    for key in result.kept_recent:
+        print(f"kept {key[:2]}/{key} (no row references it yet; younger than the grace period)")
+    for path in result.unknown:
+        print(f"left alone {path} (not a file the sweeper knows)")
+    print(f"{store.root}: {result.summary()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``energy-portal``."""
     parser = argparse.ArgumentParser(prog="energy-portal", description=__doc__)
@@ -103,6 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--date", type=date.fromisoformat, default=None, help="seeding date (default today)")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH, help="file, or - for stdout")
+    sweep = sub.add_parser(
+        "sweep-files",
+        help="remove stored files no row references, stale uploads and old cached documents",
+    )
+    sweep.add_argument(
+        "--grace-minutes",
+        type=int,
+        default=None,
+        help="keep unreferenced files younger than this (default ENERGY_PORTAL_FILE_SWEEP_GRACE_MINUTES)",
+    )
+    sweep.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -114,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "seed":
             seeded = asyncio.run(_seed(args.date))
             print("demo data seeded" if seeded else "the database already has users: nothing seeded")
+        elif args.command == "sweep-files":
+            if args.grace_minutes is not None and args.grace_minutes < 0:
+                parser.error("--grace-minutes must not be negative")
+            return asyncio.run(_sweep_files(args.grace_minutes, args.dry_run))
         elif args.command == "export-schema":
             sdl = export_schema_text()
             if str(args.output) == "-":

@@ -9,10 +9,7 @@ Documents are rendered on first request and cached under the hash of their model
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +23,7 @@ from auth.principal import Principal
 from domain.audit import record_event
 from domain.base import AccessLevel, Section
 from domain.documents import document_key, render_contract_confirmation, render_invoice
+from domain.files import cached_document
 from domain.messages import attachment_with_customer
 from resolvers.documents import FILE_SECTIONS, PDF, contract_confirmation, invoice_document
 
@@ -34,24 +32,11 @@ PrincipalLookup = Callable[[Request], Awaitable[Principal | None]]
 log = logging.getLogger("energy_portal.files")
 
 
-def _cached(directory: Path, key: str, render: Callable[[], bytes]) -> bytes:
-    path = directory / f"{key}.pdf"
-    if path.exists():
-        return path.read_bytes()
-    data = render()
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-    return data
-
-
 def files_endpoint(
     runtime: Runtime, principal_for: PrincipalLookup
 ) -> Callable[[Request], Awaitable[Response]]:
     """The route handler, given how to find the request's principal."""
-    cache_dir = runtime.settings.files_dir / "documents"
+    cache_dir = runtime.files.documents_dir  # expired by the file sweeper (domain.files)
 
     async def serve(request: Request) -> Response:
         grant = read_file_token(runtime.signing_key, request.path_params["token"])
@@ -74,7 +59,7 @@ def files_endpoint(
         if access is None or not access.allows(Section(FILE_SECTIONS[grant.kind]), AccessLevel.READ):
             return PlainTextResponse("Forbidden.", status_code=403)
         render = render_invoice if grant.kind == "invoice" else render_contract_confirmation
-        data = await run_in_threadpool(_cached, cache_dir, document_key(model), lambda: render(model))  # type: ignore[arg-type]
+        data = await run_in_threadpool(cached_document, cache_dir, document_key(model), lambda: render(model))  # type: ignore[arg-type]
         filename = model.filename()
         return Response(
             data,
