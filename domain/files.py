@@ -32,6 +32,13 @@ content committed its row. Two things make that safe:
    then finds no blob, and moves its own copy in as a new one). The upload's row commits
    after its touch, so a row never references a blob the sweeper removed.
 
+A failed request's own clean-up (``discard_new``) has the mirror race: it created a blob,
+and another upload of the same content touched it before its row commits. ``put_file``
+creates a blob only where there is none (a hard link, so that of two concurrent uploads
+one creates and the other touches), and ``discard_new`` removes the blob only while its
+modification time is still the one its creator gave it; otherwise the blob stays for the
+sweeper, which removes it after the grace period if no row ever references it.
+
 Files are only ever removed by name after that check, never by a pattern, and entries
 the sweeper does not know are left alone (and reported).
 """
@@ -39,12 +46,15 @@ the sweeper does not know are left alone (and reported).
 from __future__ import annotations
 
 import asyncio
+import errno
 import fcntl
 import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -69,6 +79,12 @@ DOCUMENT_CACHE_MAX_AGE = timedelta(days=30)
 #: A cache read refreshes the document's modification time when it is older than this
 #: (so that reads do not write the inode every time; expiry is that much less exact).
 DOCUMENT_TOUCH_AFTER = timedelta(days=1)
+
+#: How many of its own new blobs a store remembers for ``discard_new`` (a request's clean-up
+#: comes seconds after its ``put_file`` at most; a forgotten blob is left to the sweeper).
+REMEMBERED_CREATIONS = 4096
+
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
 
 STAGING = "staging"
 DOCUMENTS = "documents"
@@ -122,6 +138,11 @@ def _touch_existing(path: Path) -> bool:
 
 def _remove_if_older(path: Path, cutoff_ns: int) -> int | None:
     """Remove ``path`` if, under its lock, it is still older than ``cutoff_ns``; its size, or ``None``."""
+    return _remove_unless(path, lambda stat: stat.st_mtime_ns >= cutoff_ns)
+
+
+def _remove_unless(path: Path, keep: Callable[[os.stat_result], bool]) -> int | None:
+    """Remove ``path`` unless, under its lock, ``keep`` says otherwise; its size, or ``None``."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -129,7 +150,7 @@ def _remove_if_older(path: Path, cutoff_ns: int) -> int | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         stat = os.fstat(fd)
-        if stat.st_nlink == 0 or stat.st_mtime_ns >= cutoff_ns:
+        if stat.st_nlink == 0 or keep(stat):
             return None
         try:
             if os.stat(path).st_ino != stat.st_ino:
@@ -147,6 +168,10 @@ class FilesystemStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        #: Blobs this process created with ``put_file``, with the modification time it gave
+        #: them (the newest ``REMEMBERED_CREATIONS``), for ``discard_new``.
+        self._created: OrderedDict[str, int] = OrderedDict()
+        self._created_lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
         if not _is_key(key):
@@ -201,14 +226,47 @@ class FilesystemStore:
         moment it entered the store: the sweeper's grace period counts from there.
         """
         path = self._path(key)
-        if _touch_existing(path):
-            staged.unlink(missing_ok=True)
+        for _ in range(3):
+            if _touch_existing(path):
+                staged.unlink(missing_ok=True)
+                return False
+            path.parent.mkdir(parents=True, exist_ok=True)
+            now = time.time_ns()
+            os.utime(staged, ns=(now, now))
+            try:
+                # Only where there is no blob: of concurrent uploads of the same content one
+                # creates it and the others touch it, so that ``discard_new`` of a failed
+                # creator sees that another upload uses the blob.
+                os.link(staged, path)
+            except FileExistsError:
+                continue  # another upload was first: touch its blob
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                os.replace(staged, path)  # a file system without hard links
+            else:
+                staged.unlink(missing_ok=True)
+            with self._created_lock:
+                self._created[key] = now
+                self._created.move_to_end(key)
+                while len(self._created) > REMEMBERED_CREATIONS:
+                    self._created.popitem(last=False)
+            return True
+        raise FileExistsError(f"could not store {key}: it kept appearing and disappearing")
+
+    def discard_new(self, key: str) -> bool:
+        """Remove a blob that ``put_file`` created in this process, for a request that failed.
+
+        Kept (``False``) when another upload of the same content touched it since: that
+        upload's row may be about to commit, and if it never does the sweeper removes the
+        blob after the grace period. Kept also when this process did not create it (or has
+        forgotten it): the sweeper decides then too.
+        """
+        with self._created_lock:
+            stamp = self._created.pop(key, None)
+        if stamp is None:
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        now = time.time_ns()
-        os.utime(staged, ns=(now, now))
-        os.replace(staged, path)
-        return True
+        return _remove_unless(self._path(key), lambda stat: stat.st_mtime_ns != stamp) is not None
 
     def delete(self, key: str) -> None:
         """Remove the blob stored under ``key`` (nothing happens when there is none)."""

@@ -301,7 +301,9 @@ async def _remove_orphans(ctx: Context, store: FilesystemStore, created: Sequenc
         )
         return
     for key in set(created) - used:
-        await asyncio.to_thread(store.delete, key)
+        # Not if another upload of the same content stored it again since (its row may be
+        # about to commit): the sweeper removes it later if no row ever references it.
+        await asyncio.to_thread(store.discard_new, key)
 
 
 def _check_text(ctx: Context, value: str | None, name: str, limit: int) -> tuple[str, list[FieldError]]:

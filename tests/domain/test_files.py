@@ -222,3 +222,41 @@ def test_put_file_stamps_the_time_the_blob_entered_the_store(store) -> None:
     age(path, 3600)
     assert store.put_file(path, key) is True
     assert time.time() - blob_path(store, key).stat().st_mtime < 60
+
+
+def test_a_failed_request_discards_only_the_blob_it_created_and_nobody_touched_since(store) -> None:
+    path, key = staged(store, b"created by a request that then failed")
+    assert store.put_file(path, key) is True
+    assert store.discard_new(key) is True
+    assert store.get(key) is None
+    assert store.discard_new(key) is False  # only once
+
+    # Another upload of the same content stored it again before the first request's clean-up:
+    # its row may be about to commit, so the blob stays (for the sweeper to judge later).
+    data = b"uploaded by two requests at once"
+    first, key = staged(store, data)
+    assert store.put_file(first, key) is True
+    created = blob_path(store, key).stat().st_mtime_ns
+    second, _ = staged(store, data)
+    time.sleep(0.001)
+    assert store.put_file(second, key) is False
+    assert blob_path(store, key).stat().st_mtime_ns != created
+    assert store.discard_new(key) is False
+    assert store.get(key) == data
+
+    # A blob this store did not create (the demo data's, another process's) is never discarded.
+    other = store.put(b"stored by put()")
+    assert store.discard_new(other) is False
+    assert store.get(other) == b"stored by put()"
+
+
+def test_concurrent_uploads_of_new_content_create_the_blob_once(store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = b"the same new content from eight uploads"
+    uploads = [staged(store, data) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        created = list(pool.map(lambda upload: store.put_file(*upload), uploads))
+    assert created.count(True) == 1
+    assert store.get(uploads[0][1]) == data
+    assert list(store.staging_dir.iterdir()) == []
