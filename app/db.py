@@ -118,22 +118,40 @@ class OneHopConnection(aiosqlite.Connection):
             await super().rollback()
 
 
-def create_engine(url: str, *, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pre_ping: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 5.0,
+) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
-    PostgreSQL: a pool of 20 (a consumption request reads up to seven things side by side),
-    connections renewed after 30 minutes; ``pre_ping`` tests each connection with a round
-    trip at checkout (about 0.35 ms of CPU and 0.5 ms of wall time, several times a request).
-    Without it a connection the server dropped fails the one statement that finds out, and
-    SQLAlchemy then renews the whole pool (its disconnect handling).
+    The pool keeps ``pool_size`` connections and opens up to ``max_overflow`` more under
+    load (a consumption request reads up to seven things side by side); a checkout that
+    finds all of them busy waits in line up to ``pool_timeout`` seconds and then raises
+    SQLAlchemy's ``TimeoutError``, which the error responder answers with 503 and
+    ``Retry-After``. The sizes are per process: on PostgreSQL, workers × (pool_size +
+    max_overflow) must stay below the server's ``max_connections`` (settings
+    ``database_pool_size``, ``database_max_overflow``, ``database_pool_timeout_seconds``).
+    A SQLite file has the same pool (no server limit there, but the same queueing and the
+    same 503 rather than a wait without end); in-memory SQLite has no pool.
+
+    PostgreSQL connections are renewed after 30 minutes; ``pre_ping`` tests each connection
+    with a round trip at checkout (about 0.35 ms of CPU and 0.5 ms of wall time, several
+    times a request). Without it a connection the server dropped fails the one statement
+    that finds out, and SQLAlchemy then renews the whole pool (its disconnect handling).
     """
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
         database = make_url(url).database or ":memory:"
         engine = create_async_engine(
             url,
             echo=echo,
             async_creator=partial(OneHopConnection, database),
-            **({"poolclass": NullPool} if database == ":memory:" else {"pool_size": 20, "max_overflow": 20}),
+            **({"poolclass": NullPool} if database == ":memory:" else pool),
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -146,9 +164,7 @@ def create_engine(url: str, *, echo: bool = False, pre_ping: bool = False) -> As
             cur.close()
 
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=20, max_overflow=20, pool_recycle=1800, pool_pre_ping=pre_ping
-    )
+    return create_async_engine(url, echo=echo, pool_recycle=1800, pool_pre_ping=pre_ping, **pool)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from app.runtime import Runtime
+from app.transport_errors import (
+    BAD_REQUEST,
+    RETRY_AFTER_SECONDS,
+    SERVICE_UNAVAILABLE,
+    error_response,
+    request_id_of,
+)
 from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from auth.tokens import principal_from_bearer
@@ -64,6 +73,43 @@ class GraphQLView(GraphQL):
             multipart_uploads_enabled=True,
         )
         self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's view, with its refusals (``HTTPException``) as coded JSON, not plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refusal:
+            code = "NOT_FOUND" if refusal.status_code == 404 else BAD_REQUEST
+            response = error_response(refusal.status_code, code, refusal.reason, request_id_of(scope))
+        await response(scope, receive, send)
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, object]:
+        """The operations of a GraphQL multipart request with its files in place.
+
+        Every way the request can be broken is a 400 (``BAD_REQUEST``) that says what is
+        wrong, rather than strawberry's ``IndexError``/``TypeError`` (a 500) for a map to a
+        path that does not exist: ``operations`` and ``map`` must be JSON objects, every
+        map entry a list of ``variables.…`` paths, every file named in the map present in
+        the request, and every path must lead to a ``null`` placeholder in the variables.
+        """
+        try:
+            form_data = await request.get_form_data()
+        except ValueError:
+            raise HTTPException(400, "Unable to parse the multipart body.") from None
+        operations = _json_object(form_data.form.get("operations"), "operations")
+        files_map = _json_object(form_data.form.get("map", "{}"), "map")
+        for name, paths in files_map.items():
+            if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
+                raise HTTPException(400, f"`map` entry {name!r} must be a list of paths.")
+            upload = form_data.files.get(name)
+            if not isinstance(upload, UploadFile):
+                raise HTTPException(400, f"The file {name!r} named in `map` is missing from the request.")
+            for path in paths:
+                _place_file(operations, path, upload)
+        return operations
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self.graphql_ide_html.replace("<body>", "<body>" + DEMO_USERS_NOTE, 1))
@@ -126,6 +172,26 @@ class GraphQLView(GraphQL):
         return None
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        """503 with ``Retry-After`` when a dependency failure left nothing of the operation.
+
+        A resolver that could not reach the database or Redis gives a ``SERVICE_UNAVAILABLE``
+        error (``schema.errors``). When the operation has no data at all, or only ``null``
+        top-level fields, the whole request failed for a reason that is not the client's:
+        HTTP 503 tells clients, proxies and load balancers to try again (a status set by a
+        resolver, e.g. 429, is kept).
+        """
+        if (
+            isinstance(response_data, dict)
+            and not sub_response.status_code
+            and _failed_unavailable(response_data)
+        ):
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return super().create_response(response_data, sub_response)
+
         if result.errors:
             production = self.runtime.settings.is_production
             request_id = request.scope.get("state", {}).get("request_id", "")
@@ -133,3 +199,53 @@ class GraphQLView(GraphQL):
                 client_error(e, production=production, request_id=request_id) for e in result.errors
             ]
         return process_result(result)
+
+
+def _failed_unavailable(response: GraphQLHTTPResponse) -> bool:
+    errors = response.get("errors") or []
+    if not any((error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE for error in errors):
+        return False
+    data = response.get("data")
+    return data is None or all(value is None for value in data.values())
+
+
+def _json_object(value: object, field: str) -> dict[str, Any]:
+    """A multipart form field that must hold a JSON object."""
+    if value is None:
+        raise HTTPException(400, f"The multipart request has no `{field}` field.")
+    if not isinstance(value, str | bytes):
+        raise HTTPException(400, f"`{field}` must be a form field, not a file.")
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise HTTPException(400, f"`{field}` is not valid JSON.") from None
+    if not isinstance(parsed, dict):
+        raise HTTPException(400, f"`{field}` must be a JSON object.")
+    return parsed
+
+
+def _place_file(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
+    """Put ``upload`` where ``path`` (``variables.input.attachments.0``) points; 400 if nowhere."""
+    keys = path.split(".")
+    if len(keys) < 2 or keys[0] != "variables":
+        raise HTTPException(400, f"The `map` path {path!r} does not point into `variables`.")
+    target: Any = operations
+    for position, key in enumerate(keys):
+        last = position == len(keys) - 1
+        if isinstance(target, dict) and key in target:
+            if last:
+                if target[key] is not None:
+                    break
+                target[key] = upload
+                return
+            target = target[key]
+        elif isinstance(target, list) and key.isdigit() and int(key) < len(target):
+            if last:
+                if target[int(key)] is not None:
+                    break
+                target[int(key)] = upload
+                return
+            target = target[int(key)]
+        else:
+            break
+    raise HTTPException(400, f"The `map` path {path!r} does not point at a null variable in `operations`.")

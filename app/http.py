@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -24,7 +28,17 @@ from app.mailer import start_mailer
 from app.runtime import Runtime, tune_garbage_collector
 from app.settings import Settings
 from app.strong_routes import strong_identification_routes
+from app.transport_errors import (
+    BAD_REQUEST,
+    INTERNAL_SERVER_ERROR,
+    SERVICE_UNAVAILABLE,
+    BodyTooLarge,
+    error_response,
+    failure_response,
+    request_id_of,
+)
 from app.uploads import serve_with_upload_limits
+from resolvers.errors import is_unavailable
 
 log = logging.getLogger("energy_portal.http")
 
@@ -41,17 +55,25 @@ SECURITY_HEADERS = [
 ]
 
 
-def _plain(status: int, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, status)
+def _plain(status: int, message: str, scope: Scope) -> Response:
+    return error_response(status, BAD_REQUEST, message, request_id_of(scope))
 
 
 class Guard:
-    """Pure ASGI middleware in front of everything.
+    """Pure ASGI middleware in front of everything: the one error responder.
 
-    Adds a request ID and security headers; refuses bodies over 1 MiB (413) and
-    multipart requests without an Apollo preflight header (a browser can send a
-    multipart form cross-site without a preflight, so it could post as the signed-in
-    user); turns anything unexpected into a 500 without details, logged with the ID.
+    Adds a request ID and security headers; refuses bodies over 1 MiB (413, also a
+    chunked body without a Content-Length, counted as it is read) and multipart requests
+    without an Apollo preflight header (a browser can send a multipart form cross-site
+    without a preflight, so it could post as the signed-in user).
+
+    Every failure is JSON with a code and the request ID (``app.transport_errors``), and
+    exactly one response is sent: an exception that escapes the application is answered
+    by Starlette's ``ServerErrorMiddleware`` through the handler ``build_app`` installs
+    (``failure_response``: 413, 503 with ``Retry-After`` for an unreachable database or
+    Redis or a pool timeout, else 500), which then re-raises it; here it is logged with the
+    request ID and answered only if no response has started yet (an application mounted
+    without that handler). It is not re-raised, so the server does not log it twice.
     """
 
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
@@ -67,11 +89,12 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
         metric_path = path if path in {"/graphql", "/healthz", "/readyz", "/metrics"} else "other"
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
                 message.setdefault("headers", [])
                 present = {name.lower() for name, _ in message["headers"]}
                 message["headers"] = [
@@ -89,27 +112,10 @@ class Guard:
                 limited_receive = self._limited(receive, scope, headers, send_with_headers)
                 try:
                     await self.app(scope, limited_receive, send_with_headers)
-                except _BodyTooLarge:
-                    await _plain(413, "The request body is larger than 1 MiB.")(
-                        scope, receive, send_with_headers
-                    )
-                except Exception:
-                    log.exception("unhandled error (request %s)", request_id)
-                    if status_holder["status"] == 500:
-                        await JSONResponse(
-                            {
-                                "errors": [
-                                    {
-                                        "message": "Internal server error.",
-                                        "extensions": {
-                                            "code": "INTERNAL_SERVER_ERROR",
-                                            "requestId": request_id,
-                                        },
-                                    }
-                                ]
-                            },
-                            500,
-                        )(scope, receive, send_with_headers)
+                except Exception as error:
+                    _log_failure(error, request_id)
+                    if not status_holder["started"]:
+                        await failure_response(error, request_id)(scope, receive, send_with_headers)
         REQUESTS.labels(metric_path, str(status_holder["status"])).inc()
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> Response | None:
@@ -118,14 +124,14 @@ class Guard:
             headers.get("apollo-require-preflight", "").strip()
             or headers.get("x-apollo-operation-name", "").strip()
         ):
-            return _plain(400, "Multipart requests need an Apollo-Require-Preflight header.")
+            return _plain(400, "Multipart requests need an Apollo-Require-Preflight header.", scope)
         length = headers.get("content-length")
         if length is not None and not content_type.startswith("multipart/"):
             try:
                 if int(length) > MAX_BODY_BYTES:
-                    return _plain(413, "The request body is larger than 1 MiB.")
+                    return _plain(413, "The request body is larger than 1 MiB.", scope)
             except ValueError:
-                return _plain(400, "Bad Content-Length.")
+                return _plain(400, "Bad Content-Length.", scope)
         return None
 
     def _limited(self, receive: Receive, scope: Scope, headers: dict[str, str], send: Send) -> Receive:
@@ -139,14 +145,37 @@ class Guard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > MAX_BODY_BYTES:
-                    raise _BodyTooLarge
+                    # Whoever reads the body (strawberry, Starlette) lets this pass; the
+                    # error handler of build_app answers 413 before anything else is sent.
+                    raise BodyTooLarge("1 MiB")
             return message
 
         return limited
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _log_failure(error: BaseException, request_id: str) -> None:
+    if isinstance(error, BodyTooLarge):
+        log.info("request body over the limit (request %s)", request_id)
+    elif is_unavailable(error):
+        log.warning("dependency unavailable (request %s): %s: %s", request_id, type(error).__name__, error)
+    else:
+        log.error("unhandled error (request %s)", request_id, exc_info=error)
+
+
+async def _answer_failure(request: Request, error: Exception) -> Response:
+    """Starlette's 500 handler (``ServerErrorMiddleware``): the one answer to an escaped error."""
+    return failure_response(error, request_id_of(request.scope))
+
+
+async def _answer_http_exception(request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (unknown route, a form it cannot parse) as JSON."""
+    assert isinstance(error, StarletteHTTPException)
+    code = {404: "NOT_FOUND", 429: "RATE_LIMITED", 503: SERVICE_UNAVAILABLE}.get(
+        error.status_code, BAD_REQUEST if error.status_code < 500 else INTERNAL_SERVER_ERROR
+    )
+    return error_response(
+        error.status_code, code, str(error.detail), request_id_of(request.scope), headers=error.headers
+    )
 
 
 class GraphQLEndpoint:
@@ -158,15 +187,57 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in {"GET", "POST"}:
-            await _plain(405, "Use POST (or GET in development).")(scope, receive, send)
+            await _plain(405, "Use POST (or GET in development).", scope)(scope, receive, send)
         elif self.production and scope["method"] == "GET":
-            await _plain(405, "Queries over GET are not allowed; use POST.")(scope, receive, send)
+            await _plain(405, "Queries over GET are not allowed; use POST.", scope)(scope, receive, send)
         else:
             await serve_with_upload_limits(self.view, scope, receive, send)
 
 
-def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
+class Lifecycle:
+    """Whether the server is on its way down (``/readyz`` then answers 503)."""
+
+    def __init__(self) -> None:
+        self.shutting_down = False
+
+
+async def _check(name: str, probe: Callable[[], Awaitable[object]], seconds: float) -> str:
+    """One dependency's readiness: "ok", "unreachable" or "timeout"."""
+    try:
+        async with asyncio.timeout(seconds):
+            await probe()
+    except TimeoutError:
+        log.warning("readiness: %s did not answer within %.1f s", name, seconds)
+        return "timeout"
+    except Exception as error:
+        log.warning("readiness: %s unreachable: %s: %s", name, type(error).__name__, error)
+        return "unreachable"
+    return "ok"
+
+
+async def readiness_checks(runtime: Runtime) -> dict[str, str]:
+    """Every dependency in use, checked side by side, each within the readiness timeout.
+
+    The database through the pool (a pool that stays exhausted for the whole timeout
+    counts as not ready too: requests would wait as long), Redis with a PING when it is
+    configured.
+    """
+
+    async def database() -> None:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    probes: dict[str, Callable[[], Awaitable[object]]] = {"database": database}
+    if runtime.redis is not None:
+        probes["redis"] = runtime.redis.ping
+    timeout = runtime.settings.readiness_timeout_seconds
+    results = await asyncio.gather(*(_check(name, probe, timeout) for name, probe in probes.items()))
+    return dict(zip(probes, results, strict=True))
+
+
+def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | None = None) -> Starlette:
     """The ASGI application around a started ``Runtime``."""
+    lifecycle = lifecycle or Lifecycle()
     graphql = GraphQLView(runtime)
     production = runtime.settings.is_production
 
@@ -176,13 +247,15 @@ def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        try:
-            async with runtime.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("database not reachable")
-            return PlainTextResponse("database unreachable", status_code=503)
-        return PlainTextResponse("ready")
+        if lifecycle.shutting_down:
+            return JSONResponse({"status": "shutting down", "checks": {}}, 503)
+        checks = await readiness_checks(runtime)
+        if lifecycle.shutting_down:  # the signal came while checking
+            return JSONResponse({"status": "shutting down", "checks": checks}, 503)
+        ready = all(result == "ok" for result in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+        )
 
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -199,6 +272,7 @@ def build_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
             Route("/dev/outbox", outbox_endpoint(runtime)),
         ],
         lifespan=lifespan,
+        exception_handlers={Exception: _answer_failure, StarletteHTTPException: _answer_http_exception},
     )
     app.state.runtime = runtime
     return Guard(app, production=production)  # type: ignore[return-value]
@@ -208,16 +282,24 @@ def create_app(settings: Settings | None = None) -> Any:
     """The server's application: starts the runtime in the lifespan (for uvicorn)."""
     settings = settings or Settings()
     holder: dict[str, Any] = {}
+    lifecycle = Lifecycle()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
-        holder["app"] = build_app(runtime)
+        holder["app"] = build_app(runtime, lifecycle=lifecycle)
+        restore_signals = _flag_shutdown_on_signals(lifecycle)
         mailer = start_mailer(settings, runtime.sessions)
+        from app.sweeper import start_sweeper
+
+        sweeper = start_sweeper(settings, runtime.sessions, runtime.files)
         tune_garbage_collector()
         try:
             yield
         finally:
+            lifecycle.shutting_down = True
+            restore_signals()
+            await sweeper.stop()
             if mailer is not None:
                 await mailer.stop()
             await runtime.close()
@@ -231,3 +313,36 @@ def create_app(settings: Settings | None = None) -> Any:
         await holder["app"](scope, receive, send)
 
     return asgi
+
+
+def _flag_shutdown_on_signals(lifecycle: Lifecycle) -> Callable[[], None]:
+    """Mark the server as shutting down as soon as SIGTERM or SIGINT arrives.
+
+    uvicorn runs the lifespan shutdown only after it has drained the open requests; the
+    signal comes before that. Its own handlers (installed before the lifespan starts) are
+    wrapped, not replaced: they still run, right after the flag is set. Only a callable
+    handler is wrapped (the default or an ignored signal is left alone), only in the main
+    thread (where signal handlers live); the returned function puts the previous handlers
+    back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    wrapped: dict[int, tuple[Any, Any]] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        if not callable(previous):
+            continue
+
+        def on_signal(number: int, frame: Any, previous: Any = previous) -> None:
+            lifecycle.shutting_down = True
+            previous(number, frame)
+
+        signal.signal(signum, on_signal)
+        wrapped[signum] = (previous, on_signal)
+
+    def restore() -> None:
+        for signum, (previous, ours) in wrapped.items():
+            if signal.getsignal(signum) is ours:
+                signal.signal(signum, previous)
+
+    return restore

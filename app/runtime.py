@@ -48,13 +48,21 @@ class Runtime:
     rules: Rules
     signing_key: str
     limiter: RateLimiter
+    #: The process's Redis client when Redis is configured (sessions, limits; ``/readyz``).
+    redis: Any = None
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True, seed: bool | None = None) -> Runtime:
         """Connect, migrate, seed the demo data if due, and refuse unsafe production starts."""
         settings.check_for_production()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+        engine = create_engine(
+            settings.resolved_database_url,
+            pre_ping=settings.database_pre_ping,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout_seconds,
+        )
         redis = _redis(settings)
         runtime = cls(
             settings=settings,
@@ -82,6 +90,7 @@ class Runtime:
             ),
             signing_key=settings.signing_key(),
             limiter=_limiter(session_factory(engine), redis),
+            redis=redis,
         )
         bind_session_store(runtime.sessions, _session_store(settings, redis))
         try:
@@ -131,9 +140,8 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        redis = getattr(self.limiter, "redis", None)
-        if redis is not None:
-            await redis.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 #: Net new container objects between young collections (CPython's default is 700).
@@ -157,13 +165,42 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
+#: Seconds between the checks (a PING) of a Redis connection that has been idle.
+REDIS_HEALTH_CHECK_SECONDS = 30
+#: Seconds to connect to Redis, and to wait for an answer to one command.
+REDIS_CONNECT_TIMEOUT_SECONDS = 2
+REDIS_COMMAND_TIMEOUT_SECONDS = 5
+
+
 def _redis(settings: Settings) -> Any:
-    """One Redis client for the process when Redis is configured (closed with the limiter)."""
+    """One Redis client for the process when Redis is configured (closed in ``Runtime.close``).
+
+    A blocking pool of ``redis_max_connections``: when all are busy, a caller waits up to
+    ``redis_pool_timeout_seconds`` for one to come free (redis-py's default pool raises
+    ``MaxConnectionsError`` at once), and past that gets a ``ConnectionError`` that the
+    error responder answers with 503. A connection idle for over 30 s is checked with a
+    PING before use, and a command that fails on a connection error or timeout is retried
+    once on a fresh connection after a short pause, so a Redis restart (every pooled
+    connection dead) costs no request; a Redis that stays down fails fast (two attempts,
+    not redis-py's default of ten with backoff).
+    """
     if not settings.redis_url:
         return None
-    from redis.asyncio import Redis
+    from redis.asyncio import BlockingConnectionPool, Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ConstantBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
 
-    return Redis.from_url(settings.redis_url)
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout_seconds,
+        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_COMMAND_TIMEOUT_SECONDS,
+        retry=Retry(ConstantBackoff(0.05), retries=1, supported_errors=(ConnectionError, TimeoutError)),
+    )
+    return Redis.from_pool(pool)
 
 
 def _limiter(sessions: async_sessionmaker[AsyncSession], redis: Any) -> RateLimiter:

@@ -13,8 +13,10 @@ as soon as it breaks a limit, before the rest is received:
   multipart message: 400, so a cut-off upload never reaches a resolver;
 - a body that is not multipart at all: 400.
 
-Refusals are JSON like other transport errors, with ``extensions.code``
-``BAD_USER_INPUT`` and ``extensions.reason`` telling which limit was hit. The resolver
+Refusals are JSON like other transport errors (``app.transport_errors``), with the
+request ID and ``extensions.reason`` telling which limit was hit; ``extensions.code`` is
+``BAD_REQUEST`` for a broken body (400) and ``BAD_USER_INPUT`` for a limit (413). What the
+body means (``operations``, ``map``) is checked by ``GraphQLView.parse_multipart``. The resolver
 checks the size of every file again while it reads it in chunks (``resolvers.messages``).
 """
 
@@ -28,6 +30,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.transport_errors import BAD_REQUEST, error_response, request_id_of
 from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from domain.base import Language
 from resolvers.messaging_texts import message
@@ -73,9 +76,9 @@ class UploadRefused(Exception):
         self.reason = reason
         self.text = text
 
-    def response(self) -> JSONResponse:
-        extensions = {"code": "BAD_USER_INPUT", "reason": self.reason}
-        return JSONResponse({"errors": [{"message": self.text, "extensions": extensions}]}, self.status)
+    def response(self, request_id: str) -> JSONResponse:
+        code = BAD_REQUEST if self.status == 400 else "BAD_USER_INPUT"
+        return error_response(self.status, code, self.text, request_id, reason=self.reason)
 
 
 class MultipartLimiter:
@@ -219,4 +222,4 @@ async def serve_with_upload_limits(app: ASGIApp, scope: Scope, receive: Receive,
         await app(scope, _limited(receive, limiter), tracking_send)
     except UploadRefused as refusal:
         if not started:
-            await refusal.response()(scope, receive, send)
+            await refusal.response(request_id_of(scope))(scope, receive, send)

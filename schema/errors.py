@@ -4,6 +4,9 @@
 - Errors of the document itself (syntax, validation, variables) are ``BAD_USER_INPUT``
   (or ``QUERY_TOO_COMPLEX`` from the limits); in production their "Did you mean ...?"
   suggestions are removed, so that the schema cannot be guessed field by field.
+- A database or Redis that cannot be reached (``resolvers.errors.is_unavailable``) is
+  ``SERVICE_UNAVAILABLE`` with the request ID (the HTTP view answers 503 when nothing
+  else of the operation resolved).
 - Anything else is logged with the request ID and replaced by a generic
   ``INTERNAL_SERVER_ERROR`` that carries the request ID and nothing else.
 """
@@ -17,7 +20,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import CodedError, ErrorCode
+from resolvers.errors import CodedError, ErrorCode, is_unavailable, service_unavailable
 
 log = logging.getLogger("energy_portal.graphql")
 
@@ -58,6 +61,16 @@ def client_error(error: GraphQLError, *, production: bool, request_id: str) -> G
         if production:
             message = _SUGGESTION.sub("", message)
         return _copy(error, message, {**(error.extensions or {}), "code": code})
+    if is_unavailable(original):
+        log.warning(
+            "dependency unavailable in %s (request %s): %s: %s",
+            ".".join(str(p) for p in error.path or ()) or "operation",
+            request_id,
+            type(original).__name__,
+            original,
+        )
+        unavailable = service_unavailable()
+        return _copy(error, unavailable.message, {"code": unavailable.code.value, "requestId": request_id})
     log.error(
         "unexpected error in %s (request %s)",
         ".".join(str(p) for p in error.path or ()) or "operation",

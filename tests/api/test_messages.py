@@ -241,7 +241,11 @@ async def test_a_sixth_file_is_refused_while_streaming(client, runtime, restore)
     response = await _refused(client, runtime, new_thread(customer), six, headers={"Accept-Language": "en"})
     assert response.status_code == 413
     [error] = response.json()["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "reason": "TOO_MANY_ATTACHMENTS"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "reason": "TOO_MANY_ATTACHMENTS",
+        "requestId": response.headers["x-request-id"],
+    }
     assert error["message"] == "A message can have at most 5 attachments."
 
 

@@ -11,28 +11,49 @@ from app.http import build_app
 from tests.conftest import gql, login
 
 
+def assert_transport_error(response: httpx.Response, status: int, code: str) -> None:
+    """A refusal outside GraphQL execution: JSON with a code and the request ID."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    [error] = response.json()["errors"]
+    assert error["message"]
+    assert error["extensions"]["code"] == code
+    assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+
+
 @pytest.mark.parametrize("body", ['"abc"', "123", "[1]", "[]", "null", "true", '{"query": 1}', "{bad json"])
 async def test_non_object_or_broken_json_is_400(client, body) -> None:
     response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 400
+    assert_transport_error(response, 400, "BAD_REQUEST")
 
 
 async def test_batching_is_refused(client) -> None:
     response = await client.post("/graphql", json=[{"query": "{ viewer { user { id } } }"}])
-    assert response.status_code == 400
+    assert_transport_error(response, 400, "BAD_REQUEST")
 
 
 async def test_oversized_body_is_413(client) -> None:
     padding = "#" + "x" * (1024 * 1024)
     response = await client.post("/graphql", json={"query": "{ viewer { user { id } } }\n" + padding})
-    assert response.status_code == 413
+    assert_transport_error(response, 413, "BAD_REQUEST")
 
 
 async def test_multipart_without_preflight_header_is_refused(client) -> None:
     operations = json.dumps({"query": "mutation { logout { errors { code } } }"})
     response = await client.post("/graphql", files={"operations": (None, operations), "map": (None, "{}")})
-    assert response.status_code == 400
+    assert_transport_error(response, 400, "BAD_REQUEST")
     assert "Apollo-Require-Preflight" in response.text
+
+
+async def test_other_transport_refusals_are_coded_json(client) -> None:
+    assert_transport_error(await client.put("/graphql", json={}), 405, "BAD_REQUEST")
+    assert_transport_error(await client.get("/no-such-route"), 404, "NOT_FOUND")
+    response = await client.post("/graphql", content="query=x", headers={"content-type": "text/plain"})
+    assert_transport_error(response, 400, "BAD_REQUEST")
+    response = await client.post("/graphql", json={"query": None})
+    assert_transport_error(response, 400, "BAD_REQUEST")
+    response = await client.post("/graphql", json={"query": "{ viewer { id } }", "variables": []})
+    assert_transport_error(response, 400, "BAD_REQUEST")
 
 
 async def test_syntax_and_validation_errors_are_coded(client) -> None:
@@ -94,7 +115,8 @@ async def test_security_headers(client) -> None:
 
 async def test_health_and_readiness_and_metrics(client) -> None:
     assert (await client.get("/healthz")).text == "ok"
-    assert (await client.get("/readyz")).status_code == 200
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
     metrics = await client.get("/metrics")
     assert "energy_portal_http_requests_total" in metrics.text
 
