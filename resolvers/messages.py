@@ -14,7 +14,8 @@ Sending a message is all or nothing:
    audit event are written in one transaction;
 4. on any failure (a refused file, a database error, a cancelled request) the staging
    files are removed, and so is every blob that step 3 created unless an attachment row
-   (of another message) uses the same content; when the database cannot be asked (an
+   (of another message) uses the same content or another upload of it stored it again
+   meanwhile (``FilesystemStore.discard_new``); when the database cannot be asked (an
    outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them;
    the quota taken is given back.
 
