@@ -166,12 +166,12 @@ class GraphQLView(GraphQL):
             limiter=runtime.limiter,
             client_address=request.client.host if request.client else "",
             files=runtime.files,
+            budget=runtime.budget,
         )
 
     async def get_root_value(self, request: Any) -> None:
         return None
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
     ) -> Response:
@@ -192,6 +192,7 @@ class GraphQLView(GraphQL):
             sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return super().create_response(response_data, sub_response)
 
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             production = self.runtime.settings.is_production
             request_id = request.scope.get("state", {}).get("request_id", "")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.db import create_engine, read_engine, read_session_factory, session_factory
 from app.migrate import upgrade_to_head
 from app.settings import Settings, SettingsError
+from auth.budget import BucketPolicy, Budget, BudgetPolicy, DatabaseBudgetStore, RedisBudgetStore
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
 from auth.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore, bind_session_store
 from domain.base import today_helsinki
@@ -28,6 +29,7 @@ from domain.files import FilesystemStore
 from domain.users import User
 from resolvers.context import Rules
 from schema.build import build_schema
+from schema.limits import Limits
 
 log = logging.getLogger("energy_portal")
 
@@ -50,6 +52,8 @@ class Runtime:
     limiter: RateLimiter
     #: The process's Redis client when Redis is configured (sessions, limits; ``/readyz``).
     redis: Any = None
+    #: Per-principal cost budgets (``auth.budget``), in Redis when configured.
+    budget: Budget | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True, seed: bool | None = None) -> Runtime:
@@ -70,7 +74,9 @@ class Runtime:
             sessions=session_factory(engine),
             read_sessions=read_session_factory(engine),
             read_connections=read_engine(engine).connect,
-            schema=build_schema(production=settings.is_production),
+            schema=build_schema(
+                production=settings.is_production, limits=Limits(max_cost=settings.max_query_cost)
+            ),
             files=FilesystemStore(settings.files_dir),
             rules=Rules(
                 cutover_date=settings.cutover_date,
@@ -90,6 +96,7 @@ class Runtime:
             ),
             signing_key=settings.signing_key(),
             limiter=_limiter(session_factory(engine), redis),
+            budget=_budget(settings, session_factory(engine), redis),
             redis=redis,
         )
         bind_session_store(runtime.sessions, _session_store(settings, redis))
@@ -208,6 +215,26 @@ def _limiter(sessions: async_sessionmaker[AsyncSession], redis: Any) -> RateLimi
     if redis is not None:
         return RedisRateLimiter(redis)
     return DatabaseRateLimiter(sessions)
+
+
+def _budget(settings: Settings, sessions: async_sessionmaker[AsyncSession], redis: Any) -> Budget:
+    """Cost budgets in Redis when configured (shared by all processes), else the database.
+
+    A bucket holds at least one operation at the cost limit, so that every operation the
+    limit allows can run.
+    """
+    policy = BudgetPolicy(
+        max_cost=settings.max_query_cost,
+        signed_in=BucketPolicy(
+            max(settings.cost_budget, settings.max_query_cost), settings.cost_restore_per_second
+        ),
+        anonymous=BucketPolicy(
+            max(settings.anonymous_cost_budget, settings.max_query_cost),
+            settings.anonymous_cost_restore_per_second,
+        ),
+    )
+    store = RedisBudgetStore(redis) if redis is not None else DatabaseBudgetStore(sessions)
+    return Budget(store, policy)
 
 
 def _session_store(settings: Settings, redis: Any) -> SessionStore:

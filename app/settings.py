@@ -58,16 +58,16 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How long `/readyz` waits for each dependency."
     )
     max_query_cost: int = Field(
-        50_000, ge=1, description="The largest static cost one operation may have (MAX_COST_EXCEEDED)."
+        10_000, ge=1, description="The largest static cost one operation may have (MAX_COST_EXCEEDED)."
     )
     cost_budget: int = Field(
-        200_000, ge=1, description="A signed-in principal's cost budget (leaky bucket capacity)."
+        100_000, ge=1, description="A signed-in principal's cost budget (leaky bucket capacity)."
     )
     cost_restore_per_second: int = Field(
-        5_000, ge=1, description="Cost points a signed-in principal's budget regains per second."
+        2_000, ge=1, description="Cost points a signed-in principal's budget regains per second."
     )
     anonymous_cost_budget: int = Field(
-        5_000, ge=1, description="The cost budget of anonymous requests from one client address."
+        10_000, ge=1, description="The cost budget of anonymous requests from one client address."
     )
     anonymous_cost_restore_per_second: int = Field(
         100, ge=1, description="Cost points an anonymous client address regains per second."

@@ -85,3 +85,20 @@ class RateLimitHit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CostBudget(SQLModel, table=True):
+    """A principal's GraphQL cost budget, a leaky bucket (database store; Redis when configured).
+
+    ``level`` is the cost spent and not yet restored as of ``updated_at`` (epoch seconds);
+    it drains at the principal's restore rate, and a request may add its cost only while
+    the level stays within the capacity.
+    """
+
+    __tablename__ = "cost_budgets"
+
+    key: str = Field(primary_key=True, max_length=200)
+    level: float
+    updated_at: float
+    #: What the last request added (0 when it was refused): tells a refusal from a charge.
+    last_charge: float = 0

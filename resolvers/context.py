@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth.budget import Budget
 from auth.principal import Principal
 from auth.ratelimit import RateLimiter
 from domain.base import Language
@@ -60,6 +61,8 @@ class Context:
     #: Core connections for reads only (``Runtime.read_connections``); ``read_sessions`` when
     #: not given (the reads that take them take sessions too).
     read_connections: Callable[[], Any] = None  # type: ignore[assignment]
+    #: The cost budgets of principals (``auth.budget``); ``None`` charges nothing.
+    budget: Budget | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

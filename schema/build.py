@@ -20,6 +20,7 @@ from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
 from schema.bulletins import BulletinMutations
 from schema.contact import ContactMutations
+from schema.cost import CostLimit
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
 from schema.fastpath import FastPathExecutionContext
@@ -87,6 +88,7 @@ def build_schema(
         _factory(MaxTokensLimiter, limits.max_tokens),
         _factory(ParserCache, 256),
         _factory(DocumentValidation, validator(limits)),
+        _factory(CostLimit, limits.max_cost),
     ]
     if production:
         extensions.append(DisableIntrospection)

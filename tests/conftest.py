@@ -66,8 +66,8 @@ async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
 
 
 async def forget_rate_limits(runtime: Runtime) -> None:
-    """Drop every counted attempt, so that one test's failed sign-ins (all from 127.0.0.1)
-    never throttle another test."""
+    """Drop every counted attempt and spent cost budget, so that one test's failed sign-ins
+    and queries (all from 127.0.0.1) never throttle another test."""
     limiter: Any = runtime.limiter
     if getattr(limiter, "redis", None) is not None:
         async for key in limiter.redis.scan_iter(match=f"{limiter.prefix}*"):
@@ -75,6 +75,8 @@ async def forget_rate_limits(runtime: Runtime) -> None:
     else:
         async with runtime.sessions() as db, db.begin():
             await db.execute(text("DELETE FROM rate_limit_hits"))
+    async with runtime.sessions() as db, db.begin():
+        await db.execute(text("DELETE FROM cost_budgets"))
 
 
 @pytest.fixture
