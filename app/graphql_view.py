@@ -166,6 +166,7 @@ class GraphQLView(GraphQL):
             limiter=runtime.limiter,
             client_address=request.client.host if request.client else "",
             files=runtime.files,
+            budget=runtime.budget,
         )
 
     async def get_root_value(self, request: Any) -> None:
