@@ -99,7 +99,13 @@ OPERATIONS = json.dumps(
     {
         "query": SEND,
         "variables": {
-            "input": {"customerId": "x", "subject": "Hei", "category": "OTHER", "body": "b", "attachments": [None]}
+            "input": {
+                "customerId": "x",
+                "subject": "Hei",
+                "category": "OTHER",
+                "body": "b",
+                "attachments": [None],
+            }
         },
     }
 )
@@ -154,11 +160,20 @@ FILE = ("mittari.txt", b"lukema 12345\n", "text/plain")
             id="map-to-a-value-that-is-not-a-placeholder",
         ),
         pytest.param(
-            {"operations": OPERATIONS, "map": '{"0": ["query"]}'}, {"0": FILE}, "variables", id="map-outside-variables"
+            {"operations": OPERATIONS, "map": '{"0": ["query"]}'},
+            {"0": FILE},
+            "variables",
+            id="map-outside-variables",
         ),
-        pytest.param({"operations": "{nope", "map": "{}"}, {"0": FILE}, "operations", id="operations-not-json"),
-        pytest.param({"operations": "[]", "map": "{}"}, {"0": FILE}, "operations", id="operations-not-object"),
-        pytest.param({"map": '{"0": ["variables.file"]}'}, {"0": FILE}, "operations", id="operations-missing"),
+        pytest.param(
+            {"operations": "{nope", "map": "{}"}, {"0": FILE}, "operations", id="operations-not-json"
+        ),
+        pytest.param(
+            {"operations": "[]", "map": "{}"}, {"0": FILE}, "operations", id="operations-not-object"
+        ),
+        pytest.param(
+            {"map": '{"0": ["variables.file"]}'}, {"0": FILE}, "operations", id="operations-missing"
+        ),
     ],
 )
 async def test_broken_multipart_requests_are_coded_400(client, fields, files, fragment) -> None:
@@ -178,7 +193,10 @@ async def test_a_multipart_body_cut_off_is_a_coded_400(client) -> None:
     response = await client.post(
         "/graphql",
         content=body,
-        headers={"content-type": f"multipart/form-data; boundary={boundary}", "Apollo-Require-Preflight": "1"},
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "Apollo-Require-Preflight": "1",
+        },
     )
     error = coded(response, 400, "BAD_REQUEST")
     assert error["extensions"]["reason"] == "UPLOAD_INCOMPLETE"
@@ -270,7 +288,9 @@ async def test_a_resolver_that_cannot_reach_the_database_is_service_unavailable(
     assert "QueuePool" not in response.text
     # another field resolved: 200 with the coded error beside the data
     await login(client, "maija")
-    response = await client.post("/graphql", json={"query": '{ node(id: "x") { id } viewer { user { id } } }'})
+    response = await client.post(
+        "/graphql", json={"query": '{ node(id: "x") { id } viewer { user { id } } }'}
+    )
     assert response.status_code == 200 and "retry-after" not in response.headers
     body = response.json()
     assert body["data"]["viewer"]["user"]["id"]
@@ -333,7 +353,9 @@ async def test_readiness_is_503_from_sigterm_on(runtime, tmp_path, monkeypatch) 
         uvicorn_handler_calls.append(signum)
 
     previous = signal.signal(signal.SIGTERM, server_handler)
-    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+    lifespan = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put)
+    )
     try:
         await inbox.put({"type": "lifespan.startup"})
         assert (await asyncio.wait_for(outbox.get(), 60))["type"] == "lifespan.startup.complete"
