@@ -381,10 +381,10 @@ async def test_readiness_is_503_from_sigterm_on(runtime, tmp_path, monkeypatch) 
 # -- Redis pools that queue, retry and time out ---------------------------------------------------
 
 
-@pytest.fixture
-async def small_redis(runtime: Runtime) -> AsyncIterator[Runtime]:
+async def small_redis_runtime(runtime: Runtime, pool_timeout: float) -> AsyncIterator[Runtime]:
     rt = await started(
-        {"redis_url": TEST_REDIS, "redis_max_connections": 2, "redis_pool_timeout_seconds": 0.3}, runtime
+        {"redis_url": TEST_REDIS, "redis_max_connections": 2, "redis_pool_timeout_seconds": pool_timeout},
+        runtime,
     )
     yield rt
     limiter: Any = rt.limiter
@@ -393,13 +393,28 @@ async def small_redis(runtime: Runtime) -> AsyncIterator[Runtime]:
     await rt.close()
 
 
+@pytest.fixture
+async def small_redis(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """Two Redis connections, waited for at most 0.3 s."""
+    async for rt in small_redis_runtime(runtime, 0.3):
+        yield rt
+
+
+@pytest.fixture
+async def small_patient_redis(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """Two Redis connections, waited for up to 30 s."""
+    async for rt in small_redis_runtime(runtime, 30):
+        yield rt
+
+
 @needs_redis
-async def test_redis_callers_queue_for_the_pool(small_redis) -> None:
+async def test_redis_callers_queue_for_the_pool(small_patient_redis) -> None:
+    rt = small_patient_redis
     verdicts = await asyncio.gather(
-        *(small_redis.limiter.hit("test-failures:queue", limit=1000, window_seconds=60) for _ in range(100))
+        *(rt.limiter.hit("test-failures:queue", limit=1000, window_seconds=60) for _ in range(100))
     )
     assert len(verdicts) == 100
-    pool = small_redis.redis.connection_pool
+    pool = rt.redis.connection_pool
     assert len(pool._available_connections) + len(pool._in_use_connections) <= 2
 
 
