@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -28,9 +29,12 @@ from auth.sessions import SESSION_COOKIE, principal_from_session
 from auth.tokens import principal_from_bearer
 from domain.base import today_helsinki
 from resolvers.context import Context
+from resolvers.errors import ErrorCode
 from resolvers.texts import language_from_header
 from resolvers.tokens import access_tokens
 from schema.errors import client_error
+
+log = logging.getLogger("energy_portal.graphql")
 
 DEMO_USERS_NOTE = """
 <details id="demo-users" style="position:fixed;right:12px;bottom:12px;z-index:10;background:#fff;
@@ -127,7 +131,29 @@ class GraphQLView(GraphQL):
         return value
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        """orjson; a body over ``max_response_bytes`` is replaced by a ``MAX_COST_EXCEEDED`` error.
+
+        The static cost bounds what an operation may ask; this ceiling catches what the
+        estimate misses (long texts, many messages in one thread) before it is sent.
+        """
+        body = orjson.dumps(data)
+        limit = self.runtime.settings.max_response_bytes
+        if len(body) <= limit:
+            return body
+        log.warning("response of %d bytes refused (limit %d)", len(body), limit)
+        extensions = data.get("extensions") if isinstance(data, dict) else None
+        refusal: dict[str, Any] = {
+            "data": None,
+            "errors": [
+                {
+                    "message": f"The response would be larger than {limit:,} bytes; ask for less at a time.",
+                    "extensions": {"code": ErrorCode.MAX_COST_EXCEEDED.value, "responseBytes": len(body)},
+                }
+            ],
+        }
+        if extensions:
+            refusal["extensions"] = extensions
+        return orjson.dumps(refusal)
 
     async def principal_for(self, request: Request) -> Principal | None:
         """Who the request acts as: the one rule for /graphql and plain HTTP routes (/files).

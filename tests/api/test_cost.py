@@ -316,3 +316,20 @@ def test_dates_of_series_come_from_variables() -> None:
         for v in (short, LARGEST, {**LARGEST, "to": str(datetime.date(2024, 1, 1))})
     ]
     assert costs[0] < costs[1] and costs[2] < costs[0]
+
+
+async def test_a_response_over_the_size_ceiling_is_refused(client, runtime) -> None:
+    ids = await maija_ids(client)
+    small = replace(runtime, settings=runtime.settings.model_copy(update={"max_response_bytes": 4096}))
+    transport = httpx.ASGITransport(app=build_app(small))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=client.cookies) as c:
+        response = await c.post("/graphql", json={"query": _aliased_years(ids, 1)})
+        body = response.json()
+        assert response.status_code == 200 and len(response.content) < 4096
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "MAX_COST_EXCEEDED"
+        assert error["extensions"]["responseBytes"] > 1_000_000
+        assert body["extensions"]["cost"]["requested"] > 0
+        small_query = await c.post("/graphql", json={"query": "{ viewer { user { username } } }"})
+        assert small_query.json()["data"]["viewer"]["user"]["username"] == "maija"
