@@ -10,6 +10,7 @@ import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -50,8 +51,9 @@ async def restore(runtime) -> AsyncIterator[None]:
         yield
 
 
-@pytest.fixture
-async def redis_limiter() -> AsyncIterator[RedisRateLimiter]:
+@asynccontextmanager
+async def own_redis_limiter() -> AsyncIterator[RedisRateLimiter]:
+    """A Redis limiter under a prefix of its own, emptied afterwards."""
     from redis.asyncio import Redis
 
     redis = Redis.from_url(REDIS_URL)
@@ -64,11 +66,18 @@ async def redis_limiter() -> AsyncIterator[RedisRateLimiter]:
         await redis.aclose()
 
 
+@pytest.fixture
+async def redis_limiter() -> AsyncIterator[RedisRateLimiter]:
+    async with own_redis_limiter() as limiter:
+        yield limiter
+
+
 @pytest.fixture(params=["database", pytest.param("redis", marks=needs_redis)])
 async def limiter(request, runtime) -> AsyncIterator[RateLimiter]:
     """Each limiter implementation (Redis when ``ENERGY_PORTAL_TEST_REDIS_URL`` is set)."""
     if request.param == "redis":
-        yield request.getfixturevalue("redis_limiter")
+        async with own_redis_limiter() as limiter:
+            yield limiter
     else:
         yield DatabaseRateLimiter(runtime.sessions)
         await forget_rate_limits(runtime)
