@@ -258,7 +258,9 @@ def small_byte_quota(monkeypatch) -> quotas.Quota:
     return quota
 
 
-async def test_attachment_bytes_are_limited_per_day(client, runtime, restore, small_byte_quota) -> None:
+async def test_attachment_bytes_are_limited_per_day(
+    client, runtime, restore, small_byte_quota, monkeypatch
+) -> None:
     await login(client, "maija")
     customer = await customer_gid(runtime)
     pk = await customer_pk(runtime)
@@ -267,7 +269,14 @@ async def test_attachment_bytes_are_limited_per_day(client, runtime, restore, sm
     assert ok.json()["data"]["sendMessage"]["errors"] == []
     assert await counted(runtime.limiter, small_byte_quota, pk) == 9000
     rows, files_before = await message_rows(runtime), stored_files(runtime)
+    staging = runtime.files.new_staging_file
+    staged: list[object] = []
 
+    def spying_new_staging_file():
+        staged.append(staging())
+        return staged[-1]
+
+    monkeypatch.setattr(runtime.files, "new_staging_file", spying_new_staging_file)
     over = await send_with_files(
         client,
         new_thread(customer),
@@ -277,7 +286,9 @@ async def test_attachment_bytes_are_limited_per_day(client, runtime, restore, sm
     error = refused(over.json()["data"]["sendMessage"])
     assert error["message"].startswith("At most 0.01 MB of attachments a day can be sent. Try again in ")
     assert 86390 <= int(over.headers["Retry-After"]) <= 86401
-    # Nothing stored, no file kept (nor staged), nothing counted.
+    # Refused on the sizes the parser counted, before any file was staged; nothing stored,
+    # no file kept, nothing counted.
+    assert staged == []
     assert await message_rows(runtime) == rows and stored_files(runtime) == files_before
     assert await counted(runtime.limiter, small_byte_quota, pk) == 9000
     assert await counted(runtime.limiter, quotas.MESSAGES_PER_CUSTOMER, pk) == 1
