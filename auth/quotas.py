@@ -14,8 +14,9 @@ The numbers:
   existing thread. These bound the thread fan-out of issue 12 (100 threads in 0.5 s) to
   10 an hour.
 - ``quota:attachment-bytes:customer``: 100 MiB (100 × 1024 × 1024 bytes) of attachments
-  per customer per day, as stored (after the 10 MiB per file and 5 files per message
-  checks): two full five-file messages, or dozens of ordinary photos and PDFs.
+  per customer per day, by their uploaded sizes (an attachment whose content is already
+  stored counts too): two full messages of five 10 MiB files, or dozens of ordinary
+  photos and PDFs.
 - ``quota:grants:owner``: 20 successful ``grantAccess`` calls (new grants and changed
   ones) per owner user per day; a household or a company grants a handful at a time.
 - ``quota:replies:staff``: 600 ``replyToThread`` answers per customer-service user per
