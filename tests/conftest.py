@@ -88,7 +88,20 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class GraphQLResult(dict):  # type: ignore[type-arg]
-    """A GraphQL response body with helpers for tests."""
+    """A GraphQL response body with helpers for tests.
+
+    ``extensions`` (the cost report, whose ``remaining`` changes from request to request)
+    is kept apart, so that the bodies of two answers compare equal when their data and
+    errors are.
+    """
+
+    extensions: dict[str, Any]
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> GraphQLResult:
+        result = cls({k: v for k, v in body.items() if k != "extensions"})
+        result.extensions = body.get("extensions") or {}
+        return result
 
     @property
     def data(self) -> Any:
@@ -110,7 +123,7 @@ async def gql(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )
     assert response.status_code == 200, response.text
-    return GraphQLResult(response.json())
+    return GraphQLResult.of(response.json())
 
 
 LOGIN = """mutation Login($input: LoginInput!) {

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from domain.bulletins import Bulletin
 from domain.newsletter import NewsletterSubscription
-from tests.conftest import gql, login, operation
+from tests.conftest import GraphQLResult, gql, login, operation
 
 SUBSCRIBE = operation("SubscribeNewsletter")
 PUBLISH = operation("PublishBulletin")
@@ -48,7 +48,7 @@ async def subscribe(client, email: str, **variables) -> dict:
         "/graphql", json={"query": SUBSCRIBE, "variables": {"input": {"email": email, **variables}}}
     )
     assert response.status_code == 200
-    return response.json()
+    return GraphQLResult.of(response.json())
 
 
 async def test_double_opt_in_and_unsubscribe_from_every_newsletter_email(client, runtime) -> None:

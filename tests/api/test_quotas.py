@@ -101,7 +101,7 @@ async def send(
         "/graphql", json={"query": SEND, "variables": variables}, headers={"Accept-Language": language}
     )
     assert response.status_code == 200, response.text
-    body = GraphQLResult(response.json())
+    body = GraphQLResult.of(response.json())
     assert body.errors == [], body.errors
     return body.data["sendMessage"], response.headers
 
