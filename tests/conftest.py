@@ -10,8 +10,9 @@ each other.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.db import create_engine
 from app.http import build_app
 from app.runtime import Runtime
 from app.settings import Settings
+from auth.ratelimit import RedisRateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -160,3 +162,18 @@ def count_statements(runtime: Runtime) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(runtime.engine.sync_engine, "before_cursor_execute", before)
+
+
+@asynccontextmanager
+async def own_redis_limiter() -> AsyncIterator[RedisRateLimiter]:
+    """A Redis limiter under a prefix of its own, emptied afterwards."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(os.environ["ENERGY_PORTAL_TEST_REDIS_URL"])
+    limiter = RedisRateLimiter(redis, prefix=f"energy-portal-test:{secrets.token_hex(6)}:")
+    try:
+        yield limiter
+    finally:
+        async for key in redis.scan_iter(match=f"{limiter.prefix}*"):
+            await redis.delete(key)
+        await redis.aclose()

@@ -10,7 +10,6 @@ import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -34,7 +33,7 @@ from tests.api.messaging_helpers import (
     stored_files,
     unique_pdf,
 )
-from tests.conftest import GraphQLResult, forget_rate_limits, gql, login, operation
+from tests.conftest import GraphQLResult, forget_rate_limits, gql, login, operation, own_redis_limiter
 
 REDIS_URL = os.environ.get("ENERGY_PORTAL_TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(
@@ -49,21 +48,6 @@ WAIT = re.compile(r"(Try again in|Försök igen om|Yritä uudelleen) (.+?)( kulu
 async def restore(runtime) -> AsyncIterator[None]:
     async for _ in restored_messages(runtime):
         yield
-
-
-@asynccontextmanager
-async def own_redis_limiter() -> AsyncIterator[RedisRateLimiter]:
-    """A Redis limiter under a prefix of its own, emptied afterwards."""
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(REDIS_URL)
-    limiter = RedisRateLimiter(redis, prefix=f"energy-portal-test:{secrets.token_hex(6)}:")
-    try:
-        yield limiter
-    finally:
-        async for key in redis.scan_iter(match=f"{limiter.prefix}*"):
-            await redis.delete(key)
-        await redis.aclose()
 
 
 @pytest.fixture

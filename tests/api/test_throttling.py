@@ -24,7 +24,7 @@ from auth import throttle
 from auth.passwords import hash_password
 from auth.ratelimit import RedisRateLimiter
 from domain.users import AuditEvent, User
-from tests.conftest import LOGIN, forget_rate_limits, operation
+from tests.conftest import LOGIN, forget_rate_limits, operation, own_redis_limiter
 
 PASSWORD = "oikea salasana tälle tilille"
 WRONG = "väärä salasana tälle tilille"
@@ -259,16 +259,8 @@ needs_redis = pytest.mark.skipif(
 
 @pytest.fixture
 async def redis_limiter() -> AsyncIterator[RedisRateLimiter]:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(REDIS_URL)
-    limiter = RedisRateLimiter(redis, prefix=f"energy-portal-test:{secrets.token_hex(6)}:")
-    try:
+    async with own_redis_limiter() as limiter:
         yield limiter
-    finally:
-        async for key in redis.scan_iter(match=f"{limiter.prefix}*"):
-            await redis.delete(key)
-        await redis.aclose()
 
 
 @needs_redis
