@@ -64,6 +64,8 @@ class Context:
     #: The cost budgets of principals (``auth.budget``); ``None`` charges nothing.
     budget: Budget | None = None
     loaders: Loaders = field(init=False)
+    #: Reads made once per request and shared by the fields that need them (by name).
+    once: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:

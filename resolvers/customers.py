@@ -22,7 +22,18 @@ async def viewer_user(ctx: Context) -> User | None:
 
 
 async def viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]]:
-    """The viewer's customers: own first, then delegated, then managed."""
+    """The viewer's customers: own first, then delegated, then managed.
+
+    Read once per request: ``Viewer.customers`` and ``bulletins`` (which picks the
+    audiences from them) resolve side by side on the Dashboard and share one read.
+    """
+    pending = ctx.once.get("viewer_customers")
+    if pending is None:
+        pending = ctx.once["viewer_customers"] = asyncio.ensure_future(_read_viewer_customers(ctx))
+    return await asyncio.shield(pending)
+
+
+async def _read_viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]]:
     async with ctx.sessions() as db:
         accesses = await access_by_customer(db, ctx.principal, None)
         if not accesses:

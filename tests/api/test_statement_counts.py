@@ -61,3 +61,13 @@ async def test_concurrent_requests_and_batches_do_not_share_a_session(client, ru
     )
     assert all(r.errors == [] for r in results)
     assert all(r.data == expected.data for r in results[:12])
+
+
+async def test_dashboard_reads_the_viewers_customers_once(client, runtime) -> None:
+    """``viewer.customers`` and ``bulletins`` (audiences by customer kind) share one read."""
+    await login(client, "isannoitsija")
+    with count_statements(runtime) as statements:
+        result = await gql(client, operation("Dashboard"), {"language": "FI"})
+    assert result.errors == [] and len(result.data["viewer"]["customers"]) == 3
+    customer_reads = [s for s in statements if "FROM customers" in s and "WHERE customers.id IN" in s]
+    assert len(customer_reads) == 1, customer_reads
