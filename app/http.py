@@ -14,12 +14,14 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.admission import Admission, QueueTimeout, read_body, replay
 from app.dev_idp import dev_idp_routes
 from app.dev_routes import outbox_endpoint
 from app.files_routes import files_endpoint
@@ -36,6 +38,7 @@ from app.transport_errors import (
     error_response,
     failure_response,
     request_id_of,
+    unavailable_response,
 )
 from app.uploads import serve_with_upload_limits
 from resolvers.errors import is_unavailable
@@ -179,19 +182,39 @@ async def _answer_http_exception(request: Request, error: Exception) -> Response
 
 
 class GraphQLEndpoint:
-    """``/graphql`` as an ASGI app: POST always, GET only in development."""
+    """``/graphql`` as an ASGI app: POST always, GET only in development.
 
-    def __init__(self, view: GraphQLView, *, production: bool) -> None:
+    Operations wait their turn for one of the worker's places (``app.admission``) once
+    their body has arrived; multipart uploads stream straight to the view.
+    """
+
+    def __init__(self, view: GraphQLView, *, production: bool, admission: Admission) -> None:
         self.view = view
         self.production = production
+        self.admission = admission
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in {"GET", "POST"}:
             await _plain(405, "Use POST (or GET in development).", scope)(scope, receive, send)
         elif self.production and scope["method"] == "GET":
             await _plain(405, "Queries over GET are not allowed; use POST.", scope)(scope, receive, send)
-        else:
+        elif Headers(scope=scope).get("content-type", "").lower().startswith("multipart/"):
             await serve_with_upload_limits(self.view, scope, receive, send)
+        else:
+            body, disconnected = await read_body(receive)
+            if disconnected:
+                return
+            try:
+                async with self.admission.place():
+                    await self.view(scope, replay(body, receive), send)
+            except QueueTimeout:
+                log.warning(
+                    "operation waited %.0f s in line (%d running, %d waiting)",
+                    self.admission.timeout_seconds,
+                    self.admission.running,
+                    self.admission.waiting,
+                )
+                await unavailable_response(request_id_of(scope))(scope, receive, send)
 
 
 class Lifecycle:
@@ -241,7 +264,9 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
     graphql = GraphQLView(runtime)
     production = runtime.settings.is_production
 
-    graphql_endpoint = GraphQLEndpoint(graphql, production=production)
+    settings = runtime.settings
+    admission = Admission(settings.max_concurrent_operations, settings.operation_queue_timeout_seconds)
+    graphql_endpoint = GraphQLEndpoint(graphql, production=production, admission=admission)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

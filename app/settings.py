@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis for shared sessions and rate limits.")
     database_pool_size: int = Field(
-        10, ge=1, description="PostgreSQL connections each worker keeps open (pool size)."
+        20, ge=1, description="PostgreSQL connections each worker keeps open (pool size)."
     )
     database_max_overflow: int = Field(
         10, ge=0, description="Connections a worker may open beyond the pool size under load."
@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     )
     redis_pool_timeout_seconds: float = Field(
         2.0, gt=0, description="How long a caller waits for a free Redis connection before 503."
+    )
+    max_concurrent_operations: int = Field(
+        64, ge=1, description="GraphQL operations a worker runs at once; the rest wait in line."
+    )
+    operation_queue_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long an operation may wait in line before 503."
     )
     readiness_timeout_seconds: float = Field(
         2.0, gt=0, description="How long `/readyz` waits for each dependency."
