@@ -17,7 +17,10 @@ applied. The rules (README, "Limits and cost"):
   their own (``similarLocations``, ``previousPeriod``, ``dataAvailableUntil``) and the
   invoice estimate cost their reads (``READ_COSTS``);
 - a field of an abstract type costs what its most expensive possible type costs;
-- introspection lists count with the schema's average sizes.
+- introspection is answered from memory: ``__schema`` costs twice the schema's elements
+  (types, fields, arguments, enum values: ~1,450 here, about five Dashboards, as measured)
+  whatever it selects, ``__type`` ``TYPE_INTROSPECTION_COST``; their circular forms are
+  refused by the document limits before (``schema.limits``).
 
 An operation over the limit is refused unrun with ``MAX_COST_EXCEEDED``. Otherwise its
 cost is charged to its principal's budget (``auth.budget``); over budget it is refused
@@ -34,6 +37,7 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -102,6 +106,8 @@ POINT_VALUES_PER_COST = 100
 POINTS_PER_DAY = {"QUARTER_HOUR": 96, "HOUR": 24, "DAY": 1, "WEEK": 1 / 7, "MONTH": 1 / 28, "YEAR": 1 / 365}
 #: Longest range that a series may ask, per resolution (``domain.reporting.MAX_DAYS``).
 MAX_SERIES_DAYS = 36_525
+#: ``__type(name:)``: one type's fields and arguments, from memory.
+TYPE_INTROSPECTION_COST = 50
 #: Fields that read the database on their own besides their object.
 READ_COSTS: dict[tuple[str, str], int] = {
     ("ConsumptionSeries", "similarLocations"): 20,
@@ -130,7 +136,6 @@ class CostCalculator:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self._introspection_sizes = _introspection_sizes(schema)
 
     # -- selections ------------------------------------------------------------------
 
@@ -193,7 +198,7 @@ class CostCalculator:
         if root is None:
             return 0
         try:
-            cost = self.selection_cost(root, [operation.selection_set], introspection=False)
+            cost = self.selection_cost(root, [operation.selection_set])
             if operation.operation is OperationType.MUTATION:
                 fields = self.collect(root, [operation.selection_set])
                 cost += MUTATION_COST * sum(1 for key in fields if not key.startswith("__"))
@@ -206,14 +211,11 @@ class CostCalculator:
         parent: GraphQLObjectType,
         selection_sets: list[SelectionSetNode],
         *,
-        introspection: bool,
         page: int | None = None,
     ) -> float:
         total = 0.0
         for nodes in self.collect(parent, selection_sets).values():
-            total = self._check(
-                total + self.field_cost(parent, nodes, introspection=introspection, page=page)
-            )
+            total = self._check(total + self.field_cost(parent, nodes, page=page))
         return total
 
     def _field_definition(self, parent: GraphQLObjectType, name: str) -> Any:
@@ -237,16 +239,18 @@ class CostCalculator:
         parent: GraphQLObjectType,
         nodes: list[FieldNode],
         *,
-        introspection: bool,
         page: int | None = None,
     ) -> float:
         name = nodes[0].name.value
+        if name == "__schema":
+            return _schema_introspection_cost(self.schema)
+        if name == "__type":
+            return TYPE_INTROSPECTION_COST
         definition = self._field_definition(parent, name)
         if definition is None:
             return 0
         key = (parent.name, name)
         named = get_named_type(definition.type)
-        introspection = introspection or name in ("__schema", "__type")
         if is_leaf_type(named):
             return READ_COSTS.get(key, 0)
         sub_sets = [n.selection_set for n in nodes if n.selection_set is not None]
@@ -256,13 +260,10 @@ class CostCalculator:
         child_page = None
         if named.name.endswith("Connection") and "first" in definition.args:
             child_page = _page_size(arguments.get("first"))
-        size = self._list_size(parent, name, definition, arguments, introspection, page)
+        size = self._list_size(parent, name, definition, arguments, page)
         runtime_types = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
         child = max(
-            (
-                self.selection_cost(t, sub_sets, introspection=introspection, page=child_page)
-                for t in runtime_types
-            ),
+            (self.selection_cost(t, sub_sets, page=child_page) for t in runtime_types),
             default=0.0,
         )
         return self._check(1 + READ_COSTS.get(key, 0) + max(size, 1) * child)
@@ -273,7 +274,6 @@ class CostCalculator:
         name: str,
         definition: Any,
         arguments: dict[str, Any],
-        introspection: bool,
         page: int | None,
     ) -> int:
         if not isinstance(_unwrap(definition.type), GraphQLList):
@@ -283,8 +283,6 @@ class CostCalculator:
         ids = arguments.get("ids")
         if isinstance(ids, list):
             return len(ids)
-        if introspection:
-            return self._introspection_sizes.get(name, DEFAULT_LIST_SIZE)
         return LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
 
     def _series_cost(
@@ -300,7 +298,7 @@ class CostCalculator:
                 leaves = sum(1 for key in self.collect(point_type, point_sets) if key != "__typename")
                 total += math.ceil(points * max(leaves, 1) / POINT_VALUES_PER_COST)
             else:
-                total += self.field_cost(series_type, nodes, introspection=False)
+                total += self.field_cost(series_type, nodes)
             self._check(total)
         return total
 
@@ -323,28 +321,14 @@ def _series_points(arguments: dict[str, Any]) -> int:
     return math.ceil(days * POINTS_PER_DAY.get(resolution, 1))
 
 
-def _introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
-    """Average sizes of the introspection lists of ``schema`` (rounded up)."""
-    cached = getattr(schema, "_energy_portal_introspection_sizes", None)
-    if cached is not None:
-        return cached
+@lru_cache(maxsize=8)
+def _schema_introspection_cost(schema: GraphQLSchema) -> int:
+    """Twice the elements of ``schema`` that ``__schema`` describes."""
     types = list(schema.type_map.values())
-    with_fields = [t for t in types if hasattr(t, "fields")]
-    fields = [f for t in with_fields for f in t.fields.values()]
-    sizes = {
-        "types": len(types),
-        "fields": math.ceil(len(fields) / max(len(with_fields), 1)),
-        "args": max(
-            1, math.ceil(sum(len(getattr(f, "args", {}) or {}) for f in fields) / max(len(fields), 1))
-        ),
-        "directives": len(schema.directives),
-        "enumValues": 5,
-        "interfaces": 1,
-        "possibleTypes": 5,
-        "inputFields": 5,
-    }
-    schema._energy_portal_introspection_sizes = sizes  # type: ignore[attr-defined]
-    return sizes
+    fields = [f for t in types for f in (getattr(t, "fields", None) or {}).values()]
+    arguments = sum(len(getattr(f, "args", None) or {}) for f in fields)
+    values = sum(len(getattr(t, "values", None) or {}) for t in types)
+    return 2 * (len(types) + len(fields) + arguments + values)
 
 
 def operation_cost(

@@ -334,3 +334,12 @@ async def test_a_response_over_the_size_ceiling_is_refused(client, runtime) -> N
         assert body["extensions"]["cost"]["requested"] > 0
         small_query = await c.post("/graphql", json={"query": "{ viewer { user { username } } }"})
         assert small_query.json()["data"]["viewer"]["user"]["username"] == "maija"
+
+
+async def test_graphiql_introspection_runs_in_development_and_thirty_copies_do_not(client) -> None:
+    introspection = graphql.get_introspection_query(descriptions=True)
+    result = await gql(client, introspection)
+    assert result.errors == [] and result.data["__schema"]["types"]
+    assert 1000 < result.extensions["cost"]["requested"] < LIMIT
+    copies = "{ " + " ".join(f"s{i}: __schema {{ types {{ name }} }}" for i in range(30)) + " }"
+    assert (await gql(client, copies)).codes() == ["MAX_COST_EXCEEDED"]
