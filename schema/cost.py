@@ -119,7 +119,11 @@ READ_COSTS: dict[tuple[str, str], int] = {
 
 
 class _OverLimit(Exception):
-    pass
+    """A partial sum passed the limit; ``cost`` is that sum (a lower bound of the whole)."""
+
+    def __init__(self, cost: float) -> None:
+        super().__init__(cost)
+        self.cost = cost
 
 
 def _unwrap(type_: Any) -> Any:
@@ -189,11 +193,12 @@ class CostCalculator:
 
     def _check(self, cost: float) -> float:
         if cost > self.limit:
-            raise _OverLimit
+            raise _OverLimit(cost)
         return cost
 
     def operation_cost(self, operation: OperationDefinitionNode) -> int:
-        """The cost of ``operation``; ``limit + 1`` once it is known to pass the limit."""
+        """The cost of ``operation``; past the limit, the first partial sum that passed it
+        (a lower bound: the computation stops there)."""
         root = self.schema.get_root_type(operation.operation)
         if root is None:
             return 0
@@ -203,8 +208,8 @@ class CostCalculator:
                 fields = self.collect(root, [operation.selection_set])
                 cost += MUTATION_COST * sum(1 for key in fields if not key.startswith("__"))
             return math.ceil(self._check(cost))
-        except _OverLimit:
-            return self.limit + 1
+        except _OverLimit as over:
+            return math.ceil(over.cost)
 
     def selection_cost(
         self,
@@ -351,11 +356,11 @@ def operation_cost(
 
 _TEXTS = {
     "MAX_COST_EXCEEDED": {
-        Language.FI: "Kysely on liian raskas (hinta {cost}, raja {limit}). Pyydä pienempiä sivuja, "
+        Language.FI: "Kysely on liian raskas (hinta yli {limit}). Pyydä pienempiä sivuja, "
         "lyhyempiä aikavälejä tai vähemmän kenttiä.",
-        Language.SV: "Frågan är för tung (kostnad {cost}, gräns {limit}). Be om mindre sidor, "
+        Language.SV: "Frågan är för tung (kostnad över {limit}). Be om mindre sidor, "
         "kortare perioder eller färre fält.",
-        Language.EN: "The query costs too much ({cost}, limit {limit}). Ask for smaller pages, "
+        Language.EN: "The query costs more than the limit of {limit}. Ask for smaller pages, "
         "shorter ranges or fewer fields.",
     },
     "RATE_LIMITED": {
