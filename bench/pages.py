@@ -564,9 +564,10 @@ _FLOOR_BULLETINS = """
 _FLOOR_INVOICES = """
     SELECT i.id, i.invoice_number, i.issued_on, i.due_on, i.period_start, i.period_end, i.total,
            i.paid_amount, i.credited, i.reference_number, c.id, c.contract_number,
-           count(*) OVER () AS total_count
-    FROM invoices i LEFT JOIN contracts c ON c.id = i.contract_id
-    WHERE i.customer_id = $1 ORDER BY i.issued_on DESC, i.id DESC LIMIT $2"""
+           (SELECT count(*) FROM invoices WHERE customer_id = $1) AS total_count
+    FROM (SELECT * FROM invoices WHERE customer_id = $1 ORDER BY issued_on DESC, id DESC LIMIT $2) i
+    LEFT JOIN contracts c ON c.id = i.contract_id
+    ORDER BY i.issued_on DESC, i.id DESC"""
 _FLOOR_LINES = """
     SELECT invoice_id, description, quantity, unit, unit_price, vat_rate, amount_excl_vat, amount_incl_vat
     FROM invoice_lines WHERE invoice_id = ANY($1::int[]) ORDER BY invoice_id, position"""
