@@ -21,7 +21,6 @@ Time comes from ``now()``, which tests replace (``monkeypatch.setattr(recovery, 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import emails
+from auth.hashing import token_hash
 from auth.passwords import MAX_LENGTH, hash_password, password_problems, verify_password
 from auth.sessions import end_user_sessions
 from domain.accounts import OneTimeToken, OneTimeTokenKind, RefreshToken
@@ -51,11 +51,6 @@ MAX_EMAIL_LENGTH = 254
 def now() -> datetime:
     """The current instant (replaced in tests to freeze or move the clock)."""
     return utcnow()
-
-
-def token_hash(token: str) -> str:
-    """What is stored of an emailed token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth.hashing import token_hash
 from auth.passwords import verify_password
 from auth.principal import Principal
 from domain.base import utcnow
@@ -54,10 +54,6 @@ STORE_INFO_KEY = "energy_portal.session_store"
 #: Cookie values longer than this are refused without hashing.
 MAX_TOKEN_LENGTH = 128
 DEFAULT_IDLE = timedelta(minutes=60)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -301,7 +297,7 @@ async def create_session(db: AsyncSession, user_id: int, *, days: int) -> str:
     cookie (only its hash is stored)."""
     store = session_store(db)
     token = secrets.token_urlsafe(32)
-    await store.add(db, _token_hash(token), user_id, store.clock() + timedelta(days=days))
+    await store.add(db, token_hash(token), user_id, store.clock() + timedelta(days=days))
     return token
 
 
@@ -319,7 +315,7 @@ async def principal_from_session(db: AsyncSession, token: str | None) -> Princip
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     store = session_store(db)
-    record = await store.get(db, _token_hash(token))
+    record = await store.get(db, token_hash(token))
     if record is None:
         return None
     now = store.clock()

@@ -54,6 +54,7 @@ from joserfc.jwk import OctKey
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.hashing import token_hash
 from auth.principal import Principal
 from domain.accounts import RefreshToken
 from domain.audit import record_event
@@ -247,11 +248,6 @@ async def principal_from_bearer(db: AsyncSession, tokens: AccessTokens, token: s
 # --- refresh tokens -------------------------------------------------------------------
 
 
-def refresh_token_hash(token: str) -> str:
-    """The stored form of a refresh token (SHA-256, hex)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _new_refresh_token() -> str:
     return REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
 
@@ -269,7 +265,7 @@ async def issue_refresh_token(
     token = _new_refresh_token()
     db.add(
         RefreshToken(
-            token_hash=refresh_token_hash(token),
+            token_hash=token_hash(token),
             family_id=family_id or secrets.token_hex(16),
             user_id=user_id,
             created_at=now,
@@ -340,7 +336,7 @@ async def rotate_refresh_token(
     if not _plausible_refresh_token(token):
         return Rotation(refused=RefreshRefusal.UNKNOWN)
     row = (
-        await db.execute(select(RefreshToken).where(RefreshToken.token_hash == refresh_token_hash(token)))
+        await db.execute(select(RefreshToken).where(RefreshToken.token_hash == token_hash(token)))
     ).scalar_one_or_none()
     if row is None:
         return Rotation(refused=RefreshRefusal.UNKNOWN)
@@ -374,7 +370,7 @@ async def revoke_refresh_token(db: AsyncSession, token: str, *, now: datetime | 
     row = (
         await db.execute(
             select(RefreshToken.family_id, RefreshToken.user_id).where(
-                RefreshToken.token_hash == refresh_token_hash(token)
+                RefreshToken.token_hash == token_hash(token)
             )
         )
     ).first()

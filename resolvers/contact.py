@@ -22,7 +22,6 @@ log with the relationship of whoever made it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 
 from auth.access import CustomerAccess
+from auth.hashing import token_hash
 from domain.audit import record_event
 from domain.base import Language, Section, utcnow
 from domain.contact import (
@@ -61,10 +61,6 @@ from resolvers.messaging_texts import contact_email_confirmation, field_error
 CONFIRM_CONTACT_EMAIL_PATH = "/confirm-contact-email"
 #: Confirmation emails to new contact addresses, per user and hour.
 CONTACT_EMAILS_PER_HOUR = 10
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -302,7 +298,7 @@ class _Refused(Exception):
 
 def _send_confirmation(ctx: Context, db: Any, row: EmailAddress, now: Any) -> None:
     token = secrets.token_urlsafe(32)
-    row.confirmation_token_hash = _token_hash(token)
+    row.confirmation_token_hash = token_hash(token)
     row.confirmation_sent_at = now
     link = f"{ctx.rules.public_origin.rstrip('/')}{CONFIRM_CONTACT_EMAIL_PATH}?token={token}"
     subject, text = contact_email_confirmation(ctx.language, link=link, days=EMAIL_CONFIRMATION_VALIDITY.days)
@@ -416,7 +412,7 @@ async def confirm_contact_email(ctx: Context, token: str) -> ContactResult:
     async with transaction(ctx.sessions) as db:
         row = (
             await db.execute(
-                select(EmailAddress).where(EmailAddress.confirmation_token_hash == _token_hash(token))
+                select(EmailAddress).where(EmailAddress.confirmation_token_hash == token_hash(token))
             )
         ).scalar_one_or_none()
         if row is None or row.verified:

@@ -19,13 +19,13 @@ mail scanners that prefetch links neither confirm nor end a subscription.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from auth.hashing import token_hash
 from domain.audit import record_event
 from domain.base import Language, utcnow
 from domain.contact import normalise_email
@@ -61,10 +61,6 @@ class NewsletterResult:
     """Outcome of a newsletter mutation."""
 
     errors: list[FieldError] = field(default_factory=list)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _link(ctx: Context, path: str, token: str) -> str:
@@ -119,7 +115,7 @@ async def subscribe(ctx: Context, email: str, language: Language | None) -> News
         if not verdict.allowed:
             return NewsletterResult([rate_limited(ctx, verdict.retry_after)])
         per_address = await ctx.limiter.hit(
-            f"newsletter:address:{_token_hash(address)}", limit=EMAILS_PER_ADDRESS, window_seconds=86400
+            f"newsletter:address:{token_hash(address)}", limit=EMAILS_PER_ADDRESS, window_seconds=86400
         )
         if not per_address.allowed:
             return NewsletterResult()
@@ -145,7 +141,7 @@ async def subscribe(ctx: Context, email: str, language: Language | None) -> News
         row.status = SubscriptionStatus.PENDING
         row.language = language
         token = secrets.token_urlsafe(32)
-        row.confirmation_token_hash = _token_hash(token)
+        row.confirmation_token_hash = token_hash(token)
         row.confirmation_sent_at = now
         link = _link(ctx, CONFIRM_PATH, token)
         subject, text = newsletter_confirmation(language, link=link, days=CONFIRMATION_VALIDITY.days)
@@ -165,7 +161,7 @@ async def confirm(ctx: Context, token: str) -> NewsletterResult:
         row = (
             await db.execute(
                 select(NewsletterSubscription).where(
-                    NewsletterSubscription.confirmation_token_hash == _token_hash(token)
+                    NewsletterSubscription.confirmation_token_hash == token_hash(token)
                 )
             )
         ).scalar_one_or_none()

@@ -17,7 +17,6 @@ for that address become active (``domain.grants.activate_pending_grants``).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from auth.hashing import token_hash
 from auth.passwords import hash_password, password_problems
 from auth.registration import RegistrationTokenError, read_registration_token
 from domain.accounts import OneTimeToken, OneTimeTokenKind
@@ -160,10 +160,6 @@ def _message(key: str, language: Language) -> str:
     return pick(TEXTS[key], language)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @dataclass
 class RegistrationResult:
     """The outcome of ``completeRegistration``."""
@@ -265,7 +261,7 @@ async def complete_registration(
             db.add(
                 OneTimeToken(
                     kind=OneTimeTokenKind.EMAIL_CONFIRMATION,
-                    token_hash=_token_hash(token),
+                    token_hash=token_hash(token),
                     user_id=user.id,
                     email=address,
                     expires_at=utcnow() + timedelta(days=EMAIL_CONFIRMATION_DAYS),
@@ -309,7 +305,7 @@ async def confirm_email(ctx: Context, token: str) -> list[FieldError]:
         row = (
             await db.execute(
                 select(OneTimeToken).where(
-                    OneTimeToken.token_hash == _token_hash(token),
+                    OneTimeToken.token_hash == token_hash(token),
                     OneTimeToken.kind == OneTimeTokenKind.EMAIL_CONFIRMATION,
                 )
             )

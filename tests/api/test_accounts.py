@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.http import build_app
 from auth import recovery
+from auth.hashing import token_hash
 from auth.passwords import hash_password
 from domain.accounts import OneTimeToken, OneTimeTokenKind, RefreshToken
 from domain.base import Language, utcnow
@@ -198,7 +199,7 @@ async def test_a_successful_reset_or_change_invalidates_the_other_links(client, 
         db.add(
             OneTimeToken(
                 kind=OneTimeTokenKind.PASSWORD_RESET,
-                token_hash=recovery.token_hash(extra),
+                token_hash=token_hash(extra),
                 user_id=user.id,
                 email=user.email,
                 expires_at=utcnow() + timedelta(days=14),

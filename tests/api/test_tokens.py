@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app.http import build_app
 from auth import throttle
-from auth.tokens import FAMILY_REVOKED_ACTION, RefreshRefusal, refresh_token_hash, rotate_refresh_token
+from auth.hashing import token_hash
+from auth.tokens import FAMILY_REVOKED_ACTION, RefreshRefusal, rotate_refresh_token
 from domain.accounts import RefreshToken
 from domain.usernames import username_key
 from domain.users import AuditEvent
@@ -93,7 +94,7 @@ async def test_the_refresh_token_is_stored_only_as_a_hash(mobile, runtime) -> No
         row = (
             await db.execute(
                 select(RefreshToken).where(
-                    RefreshToken.token_hash == refresh_token_hash(payload["refreshToken"])
+                    RefreshToken.token_hash == token_hash(payload["refreshToken"])
                 )
             )
         ).scalar_one()
@@ -121,13 +122,13 @@ async def test_refresh_rotates_the_token(mobile, runtime) -> None:
                 await db.execute(
                     select(RefreshToken).where(
                         RefreshToken.token_hash.in_(
-                            [refresh_token_hash(p["refreshToken"]) for p in (first, second, third)]
+                            [token_hash(p["refreshToken"]) for p in (first, second, third)]
                         )
                     )
                 )
             ).scalars()
         }
-    old, middle, new = (rows[refresh_token_hash(p["refreshToken"])] for p in (first, second, third))
+    old, middle, new = (rows[token_hash(p["refreshToken"])] for p in (first, second, third))
     assert old.family_id == middle.family_id == new.family_id
     assert old.rotated_at is not None and middle.rotated_at is not None
     assert new.rotated_at is None and new.revoked_at is None
@@ -153,7 +154,7 @@ async def test_reusing_a_rotated_token_revokes_the_whole_family(mobile, runtime)
     async with runtime.sessions() as db:
         family = await db.scalar(
             select(RefreshToken.family_id).where(
-                RefreshToken.token_hash == refresh_token_hash(first["refreshToken"])
+                RefreshToken.token_hash == token_hash(first["refreshToken"])
             )
         )
         revoked = (
@@ -204,7 +205,7 @@ async def test_revoke_refresh_token(mobile, runtime) -> None:
     async with runtime.sessions() as db:
         family = await db.scalar(
             select(RefreshToken.family_id).where(
-                RefreshToken.token_hash == refresh_token_hash(first["refreshToken"])
+                RefreshToken.token_hash == token_hash(first["refreshToken"])
             )
         )
         events = (
@@ -442,7 +443,7 @@ async def test_a_refresh_token_expires_after_its_lifetime(mobile, runtime) -> No
     lifetime = timedelta(days=runtime.rules.refresh_token_days)
     async with runtime.sessions() as db:
         created = await db.scalar(
-            select(RefreshToken.created_at).where(RefreshToken.token_hash == refresh_token_hash(token))
+            select(RefreshToken.created_at).where(RefreshToken.token_hash == token_hash(token))
         )
     assert created is not None
     async with runtime.sessions() as db, db.begin():

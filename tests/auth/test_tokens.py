@@ -11,11 +11,11 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
+from auth.hashing import token_hash
 from auth.tokens import (
     AccessTokens,
     InvalidAccessToken,
     derive_access_token_key,
-    refresh_token_hash,
 )
 
 SECRET = "a-test-secret-that-is-long-enough-for-production-use"
@@ -177,5 +177,7 @@ def test_garbage_is_refused_without_an_exception_escaping(token: str) -> None:
     assert reason(tokens(), token) in {"format", "algorithm"}
 
 
-def test_refresh_tokens_are_stored_as_sha256() -> None:
-    assert refresh_token_hash("eprt_x") == hashlib.sha256(b"eprt_x").hexdigest()
+def test_tokens_are_stored_as_sha256() -> None:
+    assert token_hash("eprt_x") == hashlib.sha256(b"eprt_x").hexdigest()
+    assert token_hash("ä") == hashlib.sha256("ä".encode()).hexdigest()  # as str.encode() does
+    assert len(token_hash("\ud800")) == 64  # any string hashes, none raises
