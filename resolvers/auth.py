@@ -36,6 +36,14 @@ class FieldError:
     message: str
 
 
+class Refused(Exception):
+    """Ends a write (its transaction rolls back) with the ``FieldError`` the client gets."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 @dataclass
 class LoginResult:
     user: User | None = None

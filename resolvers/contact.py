@@ -51,7 +51,7 @@ from domain.customers import Customer
 from domain.outbox import queue_email
 from domain.session import transaction
 from resolvers.access import require_section_write
-from resolvers.auth import FieldError, rate_limited
+from resolvers.auth import FieldError, Refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import not_found
 from resolvers.ids import pk_of
@@ -257,7 +257,7 @@ async def _replace_emails(
         and current_primary.verified
         and current_primary.address.lower() not in wanted_addresses
     ):
-        raise _Refused(
+        raise Refused(
             field_error(ctx.language, ["emailAddresses"], "EMAIL_NOT_VERIFIED", "keep_verified_primary")
         )
     # Who is primary after this change, and who waits for confirmation to become it.
@@ -286,14 +286,6 @@ async def _replace_emails(
         if not row.verified and lapsed:
             _send_confirmation(ctx, db, row, now)
     return {"added": len(added), "removed": len(removed), "pendingPrimary": pending_address is not None}
-
-
-class _Refused(Exception):
-    """Ends the transaction (rolling back) with a user error."""
-
-    def __init__(self, error: FieldError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 def _send_confirmation(ctx: Context, db: Any, row: EmailAddress, now: Any) -> None:
@@ -359,7 +351,7 @@ async def update_contact_information(
             customer, phones_now, emails_now = await _apply_contact_change(
                 ctx, db, access, customer_id, phones, emails, postal
             )
-    except _Refused as refused:
+    except Refused as refused:
         return ContactResult(errors=[refused.error])
     contact = ContactInformation(customer, _phones_in_order(phones_now), _emails_in_order(emails_now))
     return ContactResult(contact=contact)

@@ -64,7 +64,7 @@ from domain.messages import (
 from domain.session import transaction
 from domain.users import User
 from resolvers.access import record_write, require_section_write
-from resolvers.auth import FieldError
+from resolvers.auth import FieldError, Refused
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
 from resolvers.ids import pk_of
@@ -415,7 +415,7 @@ async def _write_message(
     try:
         if not await add_attachment_bytes(quota, customer_id, sum(item.size for item in staged)):
             assert quota.refusal is not None
-            raise _Refused(quota_refused(ctx, quota.refusal))
+            raise Refused(quota_refused(ctx, quota.refusal))
         for item in staged:
             if await asyncio.to_thread(store.put_file, item.path, item.sha256):
                 created.append(item.sha256)
@@ -439,7 +439,7 @@ async def _write_message(
                     or thread.customer_id != customer_id
                     or thread.status is ThreadStatus.CLOSED
                 ):
-                    raise _Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+                    raise Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
                 thread.last_message_at = max(now, thread.last_message_at)
             thread.status = status_after(thread, SenderKind.CUSTOMER)
             row = Message(
@@ -473,7 +473,7 @@ async def _write_message(
                 attachments=len(staged) or None,
                 newThread=True if thread_id is None else None,
             )
-    except _Refused as refused:
+    except Refused as refused:
         await _remove_orphans(ctx, store, created)
         return MessageResult(errors=[refused.error])
     except BaseException:
@@ -482,12 +482,6 @@ async def _write_message(
     finally:
         _discard(staged)
     return MessageResult(thread=thread, message=row)
-
-
-class _Refused(Exception):
-    def __init__(self, error: FieldError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 async def mark_thread_read(ctx: Context, thread_gid: str) -> MessageThread:
