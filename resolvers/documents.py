@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import iban as iban_format
 
 from auth.file_tokens import FileGrant, issue_file_token
+from domain.base import DetailLevel
 from domain.contracts import Contract, PriceComponent, PriceKind, PriceUnit, Product, shown_prices
 from domain.customers import Customer, CustomerKind, LocationOfUse
 from domain.documents import (
@@ -25,7 +26,7 @@ from domain.documents import (
     Party,
     PriceRow,
 )
-from domain.invoices import Invoice, InvoiceLine, amount_due
+from domain.invoices import Invoice, InvoiceLine, amount_due, invoice_detail_level
 from domain.payments import VAT_PERIODS, format_reference, virtual_barcode
 from resolvers.context import Context, Rules
 
@@ -82,7 +83,7 @@ async def invoice_document(
     contract = await db.get(Contract, invoice.contract_id) if invoice.contract_id else None
     location = await db.get(LocationOfUse, contract.location_of_use_id) if contract else None
     lines: list[InvoiceLine] = []
-    if invoice.issued_on >= rules.full_invoice_details_from:
+    if invoice_detail_level(invoice.issued_on, rules.full_invoice_details_from) is DetailLevel.FULL:
         lines = list(
             (
                 await db.execute(
