@@ -112,9 +112,12 @@ async def require_section_write(ctx: Context, customer_id: int, section: Section
     return access
 
 
-def record_write(db: Any, ctx: Context, access: CustomerAccess, action: str, **details: Any) -> None:
-    """Audit a write made on someone else's behalf (a delegate or housing manager)."""
-    if access.is_owner or ctx.principal is None:
+def record_write(
+    db: Any, ctx: Context, access: CustomerAccess, action: str, *, owner_too: bool = False, **details: Any
+) -> None:
+    """Audit a write made on someone else's behalf (a delegate or housing manager); with
+    ``owner_too``, the owner's own writes as well (contact information, settings)."""
+    if ctx.principal is None or (access.is_owner and not owner_too):
         return
     record_event(
         db,

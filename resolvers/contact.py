@@ -50,7 +50,7 @@ from domain.contracts import InvoiceDelivery
 from domain.customers import Customer
 from domain.outbox import queue_email
 from domain.session import transaction
-from resolvers.access import require_section_write
+from resolvers.access import record_write, require_section_write
 from resolvers.auth import FieldError, Refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import not_found
@@ -308,18 +308,6 @@ async def _new_addresses(ctx: Context, customer_id: int, wanted: list[tuple[str,
     return sum(1 for address, _ in wanted if address not in known)
 
 
-def _audit(db: Any, ctx: Context, access: CustomerAccess, action: str, **details: Any) -> None:
-    assert ctx.principal is not None
-    record_event(
-        db,
-        action,
-        actor_user_id=ctx.principal.user_id,
-        customer_id=access.customer_id,
-        relationship=access.relationship.value,
-        **details,
-    )
-
-
 async def update_contact_information(
     ctx: Context,
     customer_gid: str,
@@ -387,7 +375,7 @@ async def _apply_contact_change(
         customer.postal_country = "FI"
         changes["postalAddress"] = True
     await db.flush()
-    _audit(db, ctx, access, "contact_information.updated", **changes)
+    record_write(db, ctx, access, "contact_information.updated", owner_too=True, **changes)
     phones_now = list(
         (await db.execute(select(PhoneNumber).where(PhoneNumber.customer_id == customer_id))).scalars()
     )
@@ -473,5 +461,5 @@ async def update_messaging_settings(ctx: Context, customer_gid: str, change: Set
             if value is not None and getattr(row, name) != value:
                 setattr(row, name, value)
                 changed[name] = value.value if hasattr(value, "value") else value
-        _audit(db, ctx, access, "messaging_settings.updated", changed=changed)
+        record_write(db, ctx, access, "messaging_settings.updated", owner_too=True, changed=changed)
     return ContactResult(settings=row)
