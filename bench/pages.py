@@ -56,7 +56,7 @@ Redis client run on that thread, aiosqlite's connection thread is not in it) exc
 * ``floor``: hand-written: a minimal Starlette endpoint (uvicorn, no access log) with
   asyncpg (pool of 10) and orjson that answers ``Dashboard`` and ``Invoices`` with the same
   JSON as the project (the project's pure rules for status, references and barcodes), with
-  hand-written SQL (4 statements for the Dashboard, 3 for the invoices). It serves one
+  hand-written SQL (4 statements for the Dashboard, 2 for the invoices). It serves one
   fixed user (Maija): no session, no access check, no cost budget.
 
 What is not equivalent (PostGraphile's queries are "the closest equivalent" in its own
@@ -96,6 +96,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -1175,6 +1176,8 @@ def main(argv: list[str] | None = None) -> int:
     if not pages:
         raise SystemExit(f"no page matches {args.only}")
     both = not args.in_process and not args.http
+    # authlib (imported by the application) warns about its own httpx integration on import.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
     def stop(number: int, _frame: Any) -> None:
         raise SystemExit(128 + number)
