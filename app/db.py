@@ -173,7 +173,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine (same pool) for reading only: dataloaders, reporting; never write through it.
+    """The engine (same pool) for reads (dataloaders, reporting, the principal lookup) and for
+    single-statement writes that need no transaction of their own (a session's touch).
 
     On PostgreSQL its statements run in autocommit: no ``BEGIN`` before the first one and
     no ``ROLLBACK`` when the connection goes back to the pool, two round trips fewer per

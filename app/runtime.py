@@ -99,7 +99,9 @@ class Runtime:
             budget=_budget(settings, session_factory(engine), redis),
             redis=redis,
         )
-        bind_session_store(runtime.sessions, _session_store(settings, redis))
+        store = _session_store(settings, redis)
+        bind_session_store(runtime.sessions, store)
+        bind_session_store(runtime.read_sessions, store)  # the principal lookup of every request
         try:
             if migrate:
                 await upgrade_to_head(engine)

@@ -241,7 +241,7 @@ def refusing_factory(error: Exception) -> Any:
 
 async def test_a_database_failure_in_get_context_is_one_503(runtime, caplog) -> None:
     refused = OperationalError("SELECT 1", {}, ConnectionRefusedError(111, "Connection refused"))
-    broken = replace(runtime, sessions=refusing_factory(refused))
+    broken = replace(runtime, sessions=refusing_factory(refused), read_sessions=refusing_factory(refused))
     async with client_for(broken, cookies={SESSION_COOKIE: "a" * 43}) as c:
         response = await c.post("/graphql", json={"query": VIEWER})
     coded(response, 503, "SERVICE_UNAVAILABLE")
@@ -265,7 +265,8 @@ async def test_a_dead_postgresql_port_gives_503_and_unready(runtime) -> None:
 
 
 async def test_an_unexpected_failure_in_get_context_is_one_500(runtime, caplog) -> None:
-    broken = replace(runtime, sessions=refusing_factory(RuntimeError("secret internals")))
+    failing = refusing_factory(RuntimeError("secret internals"))
+    broken = replace(runtime, sessions=failing, read_sessions=failing)
     async with client_for(broken, cookies={SESSION_COOKIE: "a" * 43}) as c:
         response = await c.post("/graphql", json={"query": VIEWER})
     error = coded(response, 500, "INTERNAL_SERVER_ERROR")

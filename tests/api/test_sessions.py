@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.db import read_session_factory
 from app.http import build_app
 from app.runtime import Runtime
 from app.settings import Settings
@@ -99,9 +100,11 @@ async def harness(runtime: Runtime, store_kind, *, idle: timedelta = IDLE, days:
     clock = Clock()
     store = make_store(kind, extra, clock, idle)
     sessions = async_sessionmaker(runtime.engine, expire_on_commit=False)
+    read_sessions = read_session_factory(runtime.engine)  # the principal lookup of every request
     bind_session_store(sessions, store)
+    bind_session_store(read_sessions, store)
     rules = runtime.rules if days is None else dataclasses.replace(runtime.rules, session_days=days)
-    own = dataclasses.replace(runtime, sessions=sessions, rules=rules)
+    own = dataclasses.replace(runtime, sessions=sessions, read_sessions=read_sessions, rules=rules)
     transport = httpx.ASGITransport(app=build_app(own))
     client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
     return Harness(own, store, clock, client)
