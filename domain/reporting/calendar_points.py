@@ -13,7 +13,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select, expression
 
 from domain.base import Resolution
-from domain.consumption import ReadingQuality
 from domain.contracts import ProductKind
 from domain.reporting.costs import (
     COST_DIVISOR,
@@ -31,7 +30,7 @@ from domain.reporting.costs import (
 )
 from domain.reporting.grid import place_on_grid
 from domain.reporting.local_time import LocalMidnights, day_hours, each_day
-from domain.reporting.metering import Metering, expected_readings
+from domain.reporting.metering import Metering, expected_readings, point_qualities
 from domain.reporting.results import SeriesPoints
 from domain.reporting.sql import LOCATION_DAYS, Db
 from domain.reporting.tables import DailyConsumption
@@ -296,15 +295,7 @@ def _calendar_columns(
     expected: list[int],
 ) -> tuple[SeriesPoints, int, Accumulator, int, int]:
     """The points' columns from their sums (see ``build_calendar_points``)."""
-    missing, estimated_quality, measured_quality = (
-        ReadingQuality.MISSING,
-        ReadingQuality.ESTIMATED,
-        ReadingQuality.MEASURED,
-    )
-    qualities = [
-        missing if not r or m + e < x or m + e < r else (estimated_quality if e else measured_quality)
-        for r, m, e, x in zip(readings, measured, estimated, expected, strict=True)
-    ]
+    qualities = point_qualities(readings, measured, estimated, expected)
     kwh = [w / 1000 if r else None for w, r in zip(wh, readings, strict=True)]
     priced = [bool(r) and not u for r, u in zip(readings, no_price, strict=True)]
     amounts, energy = column_array(incl), column_array(wh)

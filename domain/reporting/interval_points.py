@@ -11,7 +11,6 @@ from itertools import repeat
 import numpy as np
 from sqlalchemy import func, select
 
-from domain.base import filled, null_positions
 from domain.billing import DAY_START_HOUR, NIGHT_START_HOUR
 from domain.consumption import MeterReading, SpotPrice
 from domain.contracts import ProductKind
@@ -29,7 +28,7 @@ from domain.reporting.costs import (
 )
 from domain.reporting.grid import place_on_grid
 from domain.reporting.local_time import LocalTimes, local_midnight_ts
-from domain.reporting.metering import ESTIMATED, MEASURED, QUALITY_OF_POINT, Metering
+from domain.reporting.metering import ESTIMATED, MEASURED, Metering, hour_qualities, reading_qualities
 from domain.reporting.results import SeriesPoints
 from domain.reporting.sql import (
     LOCATION_ID,
@@ -178,7 +177,7 @@ def build_interval_points(
         # (readings are placed by their minutes since t0)
         (whs, codes), complete = place_on_grid(columns[0], columns[1:3], (None, None), 0, step // 60, n)
         measured, estimated = codes.count(MEASURED), codes.count(ESTIMATED)
-        qualities = list(map(QUALITY_OF_POINT.__getitem__, codes))
+        qualities = reading_qualities(codes)
         spot_units: list[int | None] = []
         unpriced_rows: list[int] = []
     else:
@@ -200,10 +199,7 @@ def build_interval_points(
         else:
             switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
             switch = min(n, max(0, (switch_ts - t0) // step))
-        # the weakest code where the hour has its readings, else 0 (MISSING); in C
-        known = filled(codes, null_positions(codes), 0)
-        full = [*map(operator.ge, counts[:switch], repeat(1)), *map(operator.ge, counts[switch:], repeat(4))]
-        qualities = list(map(QUALITY_OF_POINT.__getitem__, map(operator.mul, known, full)))
+        qualities = hour_qualities(codes, counts, switch)
     if not complete:
         total_wh = sum(filter(None, whs))
         kwh: list[float | None] = [None if wh is None else wh / 1000 for wh in whs]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from itertools import repeat
 
 from sqlalchemy import bindparam, func, select
 
-from domain.base import Resolution
+from domain.base import Resolution, filled, null_positions
 from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality
 from domain.customers import LocationOfUse
 from domain.reporting.local_time import day_hours, hours_between, local_datetime
@@ -21,7 +24,44 @@ MEASURED = QUALITY_CODE[ReadingQuality.MEASURED]
 ESTIMATED = QUALITY_CODE[ReadingQuality.ESTIMATED]
 _QUALITY = {code: quality for quality, code in QUALITY_CODE.items()}
 #: A point's quality by its (weakest) reading's code; None: no reading.
-QUALITY_OF_POINT: dict[int | None, ReadingQuality] = {None: ReadingQuality.MISSING, **_QUALITY}
+_QUALITY_OF_POINT: dict[int | None, ReadingQuality] = {None: ReadingQuality.MISSING, **_QUALITY}
+
+
+def point_quality(readings: int, measured: int, estimated: int, due: int) -> ReadingQuality:
+    """The quality of a point from its readings and the metering intervals ``due`` in it: the
+    weakest quality of its readings, a reading not there counting as missing. ``MISSING``
+    when it has none, or fewer measured or estimated than are due or than it has (one stored
+    as missing), else ``ESTIMATED`` when any is estimated, else ``MEASURED``.
+
+    ``reading_qualities`` and ``hour_qualities`` give the same for points of one reading and
+    for hours of the hourly rollup (whose ``min_quality`` is the weakest code of the hour's
+    readings, ``QUALITY_CODE`` ranking MISSING < ESTIMATED < MEASURED), column by column.
+    """
+    if not readings or measured + estimated < due or measured + estimated < readings:
+        return ReadingQuality.MISSING
+    return ReadingQuality.ESTIMATED if estimated else ReadingQuality.MEASURED
+
+
+def point_qualities(
+    readings: Sequence[int], measured: Sequence[int], estimated: Sequence[int], due: Sequence[int]
+) -> list[ReadingQuality]:
+    """``point_quality`` of each point."""
+    return [point_quality(*counts) for counts in zip(readings, measured, estimated, due, strict=True)]
+
+
+def reading_qualities(codes: list[int | None]) -> list[ReadingQuality]:
+    """``point_quality`` of points of one reading due each, from the reading's quality code
+    (None: no reading)."""
+    return list(map(_QUALITY_OF_POINT.__getitem__, codes))
+
+
+def hour_qualities(weakest: list[int | None], counts: list[int], switch: int) -> list[ReadingQuality]:
+    """``point_quality`` of hours from their weakest reading code (None: no reading) and their
+    count of readings: one reading due in the hours before the index ``switch``, four from it."""
+    # the weakest code where the hour has its readings, else 0 (MISSING); in C
+    known = filled(weakest, null_positions(weakest), 0)
+    full = [*map(operator.ge, counts[:switch], repeat(1)), *map(operator.ge, counts[switch:], repeat(4))]
+    return list(map(_QUALITY_OF_POINT.__getitem__, map(operator.mul, known, full)))
 
 
 _SWITCH_DAY = select(func.min(_D.c.local_date)).where(

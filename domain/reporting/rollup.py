@@ -214,7 +214,7 @@ def _refresh_plan(
             func.count(),
             _count_if(_R.c.quality == MEASURED),
             _count_if(_R.c.quality == ESTIMATED),
-            func.min(_R.c.quality),
+            func.min(_R.c.quality),  # the weakest code (metering.point_quality)
             func.sum(_R.c.wh),
             func.coalesce(func.sum(cast(_R.c.wh, BigInteger) * units), 0),
             _count_if(units.is_(None)),

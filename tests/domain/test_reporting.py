@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from domain import reporting
 from domain.base import HELSINKI, Resolution, today_helsinki
 from domain.billing import spot_price_for
-from domain.consumption import MeterReading, ReadingQuality, SpotPrice
+from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality, SpotPrice
 from domain.customers import Customer, LocationOfUse
 from domain.payments import vat_rate_on
 from domain.reporting import DailyConsumption, HourlyConsumption, ReportingInputError
@@ -21,6 +21,7 @@ from domain.reporting.estimate import spread
 from domain.reporting.grid import place_on_grid
 from domain.reporting.interval_points import spot_p4
 from domain.reporting.local_time import LocalMidnights, LocalTimes
+from domain.reporting.metering import hour_qualities, point_qualities, point_quality, reading_qualities
 from domain.reporting.sql import in_order, integers
 from domain.reporting.tariffs import Tariff
 
@@ -456,6 +457,24 @@ def test_spread_sums_exactly() -> None:
     assert sum(spread(12345, [5, 0, 7, 3])) == 12345
     assert spread(10, [0, 0]) == [5, 5]
     assert spread(0, []) == []
+
+
+def test_a_point_takes_the_weakest_quality_of_its_readings_in_every_form() -> None:
+    """Points of one reading, hours of the hourly rollup (the weakest code and a count) and
+    points of counts (DAY and coarser) follow the one rule, ``point_quality``."""
+    measured, estimated = ReadingQuality.MEASURED, ReadingQuality.ESTIMATED
+    assert reading_qualities([None]) == [point_quality(0, 0, 0, 1)] == [ReadingQuality.MISSING]
+    for quality in ReadingQuality:
+        counts = (1, int(quality is measured), int(quality is estimated), 1)
+        assert reading_qualities([QUALITY_CODE[quality]]) == [point_quality(*counts)]
+    for switch, due in ((1, 1), (0, 4)):  # the hour (index 0) before or after the 15-minute switch
+        for n in range(6):
+            for mix in itertools.combinations_with_replacement(list(ReadingQuality), n):
+                weakest = min((QUALITY_CODE[q] for q in mix), default=None)
+                m, e = mix.count(measured), mix.count(estimated)
+                expected = point_quality(n, m, e, due)
+                assert hour_qualities([weakest], [n], switch) == [expected], (mix, due)
+                assert point_qualities([n], [m], [e], [due]) == [expected]
 
 
 def test_series_points_are_rows_and_columns() -> None:
