@@ -62,6 +62,7 @@ from auth.principal import Principal
 from domain import reporting
 from domain.base import Language, Resolution, today_helsinki
 from domain.customers import Customer, LocationOfUse
+from domain.reporting import local_time
 from domain.users import User, UserRole
 from resolvers.context import Context
 from resolvers.ids import to_global_id
@@ -181,8 +182,8 @@ async def run_graphql(
 
 def _offset_case(column: str, t0: int, t1: int) -> str:
     """SQL for the Helsinki UTC offset (seconds) of the instants in ``column``."""
-    changes = reporting._transitions(t0, t1)
-    current = reporting._offset_at(t0)
+    changes = local_time.transitions(t0, t1)
+    current = local_time.offset_at(t0)
     if not changes:
         return str(current)
     parts = []

@@ -32,8 +32,9 @@ A *columnar sequence* is a sized, iterable sequence whose type has a method
 same length (or ``None``), equal to what ``getattr(item, name)`` gives for each item
 (``domain.reporting.SeriesPoints``). The stock path iterates its items as usual. A column
 of datetimes that is not a list or tuple may offer ``isoformats()``, every value's
-``isoformat()`` in order (``domain.reporting.LocalTimes``, which makes no datetime for it);
-one of Decimals ``texts()``, every value's ``str`` (``domain.reporting.FixedPoints``).
+``isoformat()`` in order (``domain.reporting.local_time.LocalTimes``, which makes no
+datetime for it); one of Decimals ``texts()``, every value's ``str``
+(``domain.reporting.costs.FixedPoints``).
 """
 
 from __future__ import annotations

@@ -12,10 +12,18 @@ from sqlalchemy import func, select
 from domain import reporting
 from domain.base import HELSINKI, Resolution, today_helsinki
 from domain.billing import spot_price_for
-from domain.consumption import MeterReading, ReadingQuality, SpotPrice
+from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality, SpotPrice
 from domain.customers import Customer, LocationOfUse
 from domain.payments import vat_rate_on
 from domain.reporting import DailyConsumption, HourlyConsumption, ReportingInputError
+from domain.reporting.costs import Accumulator, FixedPoints, price_points, price_rolled_spot
+from domain.reporting.estimate import spread
+from domain.reporting.grid import place_on_grid
+from domain.reporting.interval_points import spot_p4
+from domain.reporting.local_time import LocalMidnights, LocalTimes
+from domain.reporting.metering import hour_qualities, point_qualities, point_quality, reading_qualities
+from domain.reporting.sql import in_order, integers
+from domain.reporting.tariffs import Tariff
 
 MAIJA_HETU = "150585-902R"
 #: Maija's apartment: spot from 2024-07-01 (margin 0.39 c/kWh), 15-minute metering from 2025-10-01.
@@ -438,17 +446,35 @@ def test_spot_units_follow_the_billing_rule() -> None:
                 if minutes == 60 and ts % 3600:
                     continue
                 expected = spot_price_for(book, ts, minutes)
-                found = reporting._p4(cents, ts, minutes)
+                found = spot_p4(cents, ts, minutes)
                 assert (found is None) == (expected is None)
                 if expected is not None:
                     assert Decimal(found) / 400 == expected
 
 
 def test_spread_sums_exactly() -> None:
-    assert reporting._spread(100, [1, 1, 1]) == [34, 33, 33]
-    assert sum(reporting._spread(12345, [5, 0, 7, 3])) == 12345
-    assert reporting._spread(10, [0, 0]) == [5, 5]
-    assert reporting._spread(0, []) == []
+    assert spread(100, [1, 1, 1]) == [34, 33, 33]
+    assert sum(spread(12345, [5, 0, 7, 3])) == 12345
+    assert spread(10, [0, 0]) == [5, 5]
+    assert spread(0, []) == []
+
+
+def test_a_point_takes_the_weakest_quality_of_its_readings_in_every_form() -> None:
+    """Points of one reading, hours of the hourly rollup (the weakest code and a count) and
+    points of counts (DAY and coarser) follow the one rule, ``point_quality``."""
+    measured, estimated = ReadingQuality.MEASURED, ReadingQuality.ESTIMATED
+    assert reading_qualities([None]) == [point_quality(0, 0, 0, 1)] == [ReadingQuality.MISSING]
+    for quality in ReadingQuality:
+        counts = (1, int(quality is measured), int(quality is estimated), 1)
+        assert reading_qualities([QUALITY_CODE[quality]]) == [point_quality(*counts)]
+    for switch, due in ((1, 1), (0, 4)):  # the hour (index 0) before or after the 15-minute switch
+        for n in range(6):
+            for mix in itertools.combinations_with_replacement(list(ReadingQuality), n):
+                weakest = min((QUALITY_CODE[q] for q in mix), default=None)
+                m, e = mix.count(measured), mix.count(estimated)
+                expected = point_quality(n, m, e, due)
+                assert hour_qualities([weakest], [n], switch) == [expected], (mix, due)
+                assert point_qualities([n], [m], [e], [due]) == [expected]
 
 
 def test_series_points_are_rows_and_columns() -> None:
@@ -486,7 +512,7 @@ async def test_rows_give_what_the_texts_give(runtime, maija, monkeypatch, place,
     first = last - timedelta(days=days - 1)
     texts = await series(runtime, maija, place, first, last, resolution)
     # texts that do not add up send the reads to the rows
-    monkeypatch.setattr(reporting, "_integers", lambda text_value: [])
+    monkeypatch.setattr("domain.reporting.sql.integers", lambda text_value: [])
     rows = await series(runtime, maija, place, first, last, resolution)
     assert list(rows.points) == list(texts.points)
     assert (rows.total_wh, rows.total_cost, rows.completeness) == (
@@ -497,10 +523,10 @@ async def test_rows_give_what_the_texts_give(runtime, maija, monkeypatch, place,
 
 
 def test_columns_of_texts_are_put_in_time_order() -> None:
-    assert reporting._integers("3,-1,20") == [3, -1, 20] and reporting._integers(None) == []
-    assert reporting._in_order([15, 0, 30], [2, 1, 3], [7, 8, 9]) == [[0, 15, 30], [1, 2, 3], [8, 7, 9]]
+    assert integers("3,-1,20") == [3, -1, 20] and integers(None) == []
+    assert in_order([15, 0, 30], [2, 1, 3], [7, 8, 9]) == [[0, 15, 30], [1, 2, 3], [8, 7, 9]]
     ordered = [[0, 15, 30], [1, 2, 3]]
-    assert reporting._in_order(*ordered) == ordered
+    assert in_order(*ordered) == ordered
 
 
 @pytest.mark.parametrize("step", [900, 3600])
@@ -508,7 +534,7 @@ def test_local_times_are_the_instants_in_local_time(step) -> None:
     for day in (latest_day_with(23), latest_day_with(25), date(2024, 1, 15)):
         t0 = reporting.local_midnight_ts(day - timedelta(days=1))
         count = (reporting.local_midnight_ts(day + timedelta(days=2)) - t0) // step
-        times = reporting.LocalTimes(t0, step, count)
+        times = LocalTimes(t0, step, count)
         made = list(times)
         # (compared by instant and offset: an aware time in the repeated hour never equals
         # one in another zone, PEP 495)
@@ -522,7 +548,7 @@ def test_local_times_are_the_instants_in_local_time(step) -> None:
 def test_local_midnights_follow_the_offset_of_each_day() -> None:
     first = latest_day_with(23) - timedelta(days=3)
     days = [first + timedelta(days=k) for k in range(250)]
-    midnights = reporting.LocalMidnights([d.toordinal() for d in days])
+    midnights = LocalMidnights([d.toordinal() for d in days])
     expected = [datetime(d.year, d.month, d.day, tzinfo=HELSINKI) for d in days]
     assert [(m.timestamp(), m.utcoffset()) for m in midnights] == [
         (e.timestamp(), e.utcoffset()) for e in expected
@@ -533,13 +559,13 @@ def test_local_midnights_follow_the_offset_of_each_day() -> None:
 
 def test_fixed_points_are_decimals_and_their_texts() -> None:
     units = [0, 1, -3, 123456, None, 99999999]
-    costs = reporting.FixedPoints(units, 5)
+    costs = FixedPoints(units, 5)
     expected = [Decimal("0.00000"), Decimal("0.00001"), Decimal("-0.00003"), Decimal("1.23456"), None]
     assert list(costs)[:5] == expected and costs[5] == Decimal("999.99999")
     assert costs.texts() == [None if d is None else str(d) for d in costs]
     assert costs.texts()[:4] == ["0.00000", "0.00001", "-0.00003", "1.23456"]
     assert costs[1:3] == expected[1:3] and costs[-2] is None and len(costs) == 6
-    assert reporting.FixedPoints([1500], 3).texts() == ["1.500"]
+    assert FixedPoints([1500], 3).texts() == ["1.500"]
 
 
 def _half_away(value: Decimal) -> int:
@@ -561,11 +587,11 @@ def test_column_pricing_is_the_rule_value_by_value(seed, largest) -> None:
     unpriced = [0] * n
     if seed == 3:  # a reading without a spot price sends the run value by value
         unpriced[7] = 1
-    tariff = reporting.Tariff(ProductKind.SPOT, 39_000, 39_000, 1255)
+    tariff = Tariff(ProductKind.SPOT, 39_000, 39_000, 1255)
     cost: list = [None] * n
     unit: list = [None] * n
-    acc = reporting._Accumulator()
-    reporting._price_rolled_spot(wh, units, unpriced, 0, tariff, cost, unit, acc)
+    acc = Accumulator()
+    price_rolled_spot(wh, units, unpriced, 0, tariff, cost, unit, acc)
     expected_units = 0
     for k in range(n):
         if wh[k] is None or unpriced[k]:
@@ -578,8 +604,8 @@ def test_column_pricing_is_the_rule_value_by_value(seed, largest) -> None:
     assert acc.units == expected_units and acc.unpriced == (seed == 3)
 
     scaled = [rnd.randint(-3_000_000, 40_000_000) * 1255 for _ in range(n)]
-    cost, unit, acc = [None] * n, [None] * n, reporting._Accumulator()
-    reporting._price_points(wh, scaled, 0, cost, unit, acc)
+    cost, unit, acc = [None] * n, [None] * n, Accumulator()
+    price_points(wh, scaled, 0, cost, unit, acc)
     for k in range(n):
         if wh[k] is None:
             assert cost[k] is None and unit[k] is None
@@ -590,16 +616,16 @@ def test_column_pricing_is_the_rule_value_by_value(seed, largest) -> None:
 
 
 def test_halves_round_away_from_zero_in_columns() -> None:
-    cost, unit, acc = [None] * 4, [None] * 4, reporting._Accumulator()
+    cost, unit, acc = [None] * 4, [None] * 4, Accumulator()
     # 1.5 and -1.5 cost units; -2.5 and 2.5 unit-price units
-    reporting._price_points([1, 1, 1, 1], [150_000_000, -150_000_000, -250_000, 250_000], 0, cost, unit, acc)
+    price_points([1, 1, 1, 1], [150_000_000, -150_000_000, -250_000, 250_000], 0, cost, unit, acc)
     assert cost[:2] == [2, -2] and unit[2:] == [-3, 3]
     from domain.contracts import ProductKind
 
-    tariff = reporting.Tariff(ProductKind.SPOT, 0, 0, 1000)
+    tariff = Tariff(ProductKind.SPOT, 0, 0, 1000)
     cost, unit = [None] * 2, [None] * 2
     # x = units x 25 x 1000: -1.5e8 (cost -1.5 units) and a unit price of -1.5e5 / 1e5
-    reporting._price_rolled_spot([1, 1], [-6000, -6], [0, 0], 0, tariff, cost, unit, reporting._Accumulator())
+    price_rolled_spot([1, 1], [-6000, -6], [0, 0], 0, tariff, cost, unit, Accumulator())
     assert cost == [-2, 0] and unit == [-1500, -2]
 
 
@@ -619,8 +645,8 @@ def test_rows_land_on_their_points(seed) -> None:
         k = (ts - t0) // step
         if 0 <= k < count:
             expected[k] = value
-    [placed], complete = reporting._on_grid(instants, [values], [None], t0, step, count)
+    [placed], complete = place_on_grid(instants, [values], [None], t0, step, count)
     assert placed == expected and not complete
     full = list(range(t0, t0 + count * step, step))
     numbers = list(range(count))
-    assert reporting._on_grid(full, [numbers], [None], t0, step, count) == ([numbers], True)
+    assert place_on_grid(full, [numbers], [None], t0, step, count) == ([numbers], True)
