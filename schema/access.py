@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,10 +11,15 @@ from domain import base
 from domain import customers as domain
 from resolvers import access as resolvers
 from resolvers.ids import to_global_id
-from schema.auth import user_errors
-from schema.common import Node, UserError
-from schema.customers import Customer, SectionAccess, User
+from schema.common import Node, UserError, lazy_type, user_errors
 from schema.enums import AccessLevel, Section
+from schema.users import SectionAccess, User
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+
+#: The customer of a grant: ``schema.customers`` imports this module (``Customer.accessGrants``).
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 GrantStatus = strawberry.enum(
     domain.GrantStatus,
@@ -45,10 +51,11 @@ class AccessGrant(Node):
         )
 
     @strawberry.field(description="The customer the access is to.")
-    async def customer(self, info: strawberry.Info) -> Customer:
+    async def customer(self, info: strawberry.Info) -> CustomerRef:
         loaders = info.context.loaders
         row = await loaders.customer_by_id.load(self.customer_id)
-        return Customer.from_row(row, await loaders.access_by_customer_id.load(self.customer_id))
+        access = await loaders.access_by_customer_id.load(self.customer_id)
+        return lazy_type(CustomerRef).from_row(row, access)
 
     @strawberry.field(description="The user the grant is active for; null while pending or revoked.")
     async def grantee(self, info: strawberry.Info) -> User | None:

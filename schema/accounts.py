@@ -5,9 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import accounts as resolvers
-from schema.auth import user_errors
-from schema.common import UserError
-from schema.customers import User
+from schema.common import UserError, user_errors
+from schema.users import User
 
 
 @strawberry.input(description="The email address of the account whose password was forgotten.")

@@ -5,14 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import auth as resolvers
-from resolvers.auth import FieldError
-from schema.common import UserError, UserErrorCode
-from schema.customers import User
-
-
-def user_errors(errors: list[FieldError]) -> list[UserError]:
-    """Resolver field errors as GraphQL ``UserError``s."""
-    return [UserError(field=e.field, code=UserErrorCode(e.code), message=e.message) for e in errors]
+from schema.common import UserError, user_errors
+from schema.users import User
 
 
 @strawberry.input(description="Username and password.")

@@ -10,8 +10,7 @@ from domain import bulletins as domain
 from resolvers import bulletins as resolvers
 from resolvers.bulletins import ShownBulletin
 from resolvers.ids import to_global_id
-from schema.auth import user_errors
-from schema.common import Node, UserError
+from schema.common import Node, UserError, user_errors
 
 Severity = strawberry.enum(domain.Severity, description="How important a bulletin is.")
 

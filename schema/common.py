@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import Any, get_args
 
 import strawberry
+
+from resolvers.auth import FieldError
 
 
 @strawberry.interface(description="An object with a global ID; fetch any with `node(id:)`.")
@@ -66,3 +69,16 @@ class UserError:
     field: list[str] | None = strawberry.field(description="Path of the input field at fault, if any.")
     code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
     message: str = strawberry.field(description="Human-readable reason.")
+
+
+def user_errors(errors: list[FieldError]) -> list[UserError]:
+    """Resolver field errors as GraphQL ``UserError``s."""
+    return [UserError(field=e.field, code=UserErrorCode(e.code), message=e.message) for e in errors]
+
+
+def lazy_type(annotation: Any) -> Any:
+    """The class that ``Annotated["Name", strawberry.lazy("module")]`` stands for, imported
+    when first asked: how a type builds an instance of a type whose module imports its own
+    (``AccessGrant.customer``, ``MessageThread.customer``), without an import circle."""
+    name, reference = get_args(annotation)[:2]
+    return reference.resolve_forward_ref(name).resolve_type()

@@ -9,8 +9,7 @@ from domain import contact as domain
 from domain import contracts as domain_contracts
 from resolvers import contact as resolvers
 from resolvers.ids import to_global_id
-from schema.auth import user_errors
-from schema.common import Address, UserError
+from schema.common import Address, UserError, user_errors
 from schema.enums import InvoiceDelivery, Language
 
 PhoneKind = strawberry.enum(domain.PhoneKind, description="Kind of phone number.")

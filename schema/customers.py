@@ -3,65 +3,41 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 
 from auth.access import CustomerAccess
 from domain import base
 from domain import customers as domain
-from domain import users as domain_users
 from resolvers import access as access_resolvers
 from resolvers.connections import load_page
+from resolvers.contact import contact_information, messaging_settings
 from resolvers.errors import forbidden
 from resolvers.ids import to_global_id
+from resolvers.messages import customer_threads
+from schema.access import AccessGrant
 from schema.common import Node
+from schema.contact import ContactInformation, MessagingSettings
 from schema.contracts import ContractConnection
 from schema.directives import requires_access
 from schema.enums import (
-    AccessLevel,
     ContractStatus,
     CustomerKind,
     InvoiceStatus,
     Relationship,
     Resolution,
-    Section,
-    UserRole,
 )
 from schema.invoices import InvoiceConnection
 from schema.locations import LocationOfUse
-
-if TYPE_CHECKING:
-    from schema.access import AccessGrant
-    from schema.contact import ContactInformation, MessagingSettings
-    from schema.messages import MessageThreadConnection
-    from schema.reporting import ConsumptionSeries, InvoiceEstimate
-
-
-@strawberry.type(description="A login account.")
-class User(Node):
-    username: str = strawberry.field(description="Username (unique, case-insensitively).")
-    email: str = strawberry.field(description="Email address of the account.")
-    role: UserRole = strawberry.field(description="Customer-side user or customer-service staff.")
-    strong_identity_linked: bool = strawberry.field(
-        description="Whether the account is linked to a strong (bank / mobile certificate) identity."
-    )
-
-    @classmethod
-    def from_row(cls, row: domain_users.User) -> User:
-        return cls(
-            id=strawberry.ID(to_global_id("User", row.id or 0)),
-            username=row.username,
-            email=row.email,
-            role=row.role,
-            strong_identity_linked=row.strong_identity is not None,
-        )
-
-
-@strawberry.type(description="An access level on one section.")
-class SectionAccess:
-    section: Section = strawberry.field(description="The section.")
-    level: AccessLevel = strawberry.field(description="The level on it.")
+from schema.messages import MessageThreadConnection
+from schema.reporting import (
+    ConsumptionSeries,
+    InvoiceEstimate,
+    consumption_of_customer,
+    estimate_of_customer,
+)
+from schema.users import SectionAccess, User
 
 
 @strawberry.type(description="The party of electricity contracts: a person or an organisation.")
@@ -109,10 +85,7 @@ class Customer(Node):
     @strawberry.field(
         description="Access given to others (owner only; null with FORBIDDEN otherwise), newest first."
     )
-    async def access_grants(
-        self, info: strawberry.Info
-    ) -> list[Annotated[AccessGrant, strawberry.lazy("schema.access")]] | None:
-        from schema.access import AccessGrant
+    async def access_grants(self, info: strawberry.Info) -> list[AccessGrant] | None:
 
         rows = await access_resolvers.grants_of_customer(info.context, self.customer_id)
         return [AccessGrant.from_row(r) for r in rows]
@@ -173,8 +146,7 @@ class Customer(Node):
         from_: Annotated[date, strawberry.argument(name="from", description="First day (local date).")],
         to: Annotated[date, strawberry.argument(description="Last day (local date, inclusive).")],
         resolution: Annotated[Resolution, strawberry.argument(description="Resolution of the points.")],
-    ) -> Annotated[ConsumptionSeries, strawberry.lazy("schema.reporting")] | None:
-        from schema.reporting import consumption_of_customer
+    ) -> ConsumptionSeries | None:
 
         return await consumption_of_customer(
             info, self.customer_id, str(location_of_use_id), from_, to, resolution
@@ -188,8 +160,7 @@ class Customer(Node):
     )
     async def next_invoice_estimate(
         self, info: strawberry.Info, location_of_use_id: strawberry.ID
-    ) -> Annotated[InvoiceEstimate, strawberry.lazy("schema.reporting")] | None:
-        from schema.reporting import estimate_of_customer
+    ) -> InvoiceEstimate | None:
 
         return await estimate_of_customer(info, self.customer_id, str(location_of_use_id))
 
@@ -200,9 +171,7 @@ class Customer(Node):
     )
     async def message_threads(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[MessageThreadConnection, strawberry.lazy("schema.messages")] | None:
-        from resolvers.messages import customer_threads
-        from schema.messages import MessageThreadConnection
+    ) -> MessageThreadConnection | None:
 
         return MessageThreadConnection.from_page(
             await customer_threads(info.context, self.customer_id, first, after)
@@ -212,11 +181,7 @@ class Customer(Node):
         description="All phone numbers and email addresses, and the postal address.",
         directives=requires_access(base.Section.MY_INFORMATION),
     )
-    async def contact_information(
-        self, info: strawberry.Info
-    ) -> Annotated[ContactInformation, strawberry.lazy("schema.contact")] | None:
-        from resolvers.contact import contact_information
-        from schema.contact import ContactInformation
+    async def contact_information(self, info: strawberry.Info) -> ContactInformation | None:
 
         found = await contact_information(info.context, self.customer_id)
         return None if found is None else ContactInformation.from_contact(found)
@@ -225,11 +190,7 @@ class Customer(Node):
         description="Electronic messaging settings: invoice delivery, language and consents.",
         directives=requires_access(base.Section.MY_INFORMATION),
     )
-    async def messaging_settings(
-        self, info: strawberry.Info
-    ) -> Annotated[MessagingSettings, strawberry.lazy("schema.contact")] | None:
-        from resolvers.contact import messaging_settings
-        from schema.contact import MessagingSettings
+    async def messaging_settings(self, info: strawberry.Info) -> MessagingSettings | None:
 
         return MessagingSettings.from_row(await messaging_settings(info.context, self.customer_id))
 

@@ -14,12 +14,14 @@ from resolvers import messages as resolvers
 from resolvers.documents import file_url
 from resolvers.errors import bad_input
 from resolvers.ids import to_global_id
-from schema.auth import user_errors
-from schema.common import Node, UserError
+from schema.common import Node, UserError, lazy_type, user_errors
 from schema.pages import PageInfo
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+
+#: The customer of a thread: ``schema.customers`` imports this module (``Customer.messageThreads``).
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 MessageCategory = strawberry.enum(domain.MessageCategory, description="What a thread is about.")
 ThreadStatus = strawberry.enum(
@@ -128,17 +130,14 @@ class MessageThread(Node):
         return [Message.from_row(r) for r in rows]
 
     @strawberry.field(description="The customer the thread belongs to.")
-    async def customer(
-        self, info: strawberry.Info
-    ) -> Annotated[Customer, strawberry.lazy("schema.customers")]:
-        from schema.customers import Customer
+    async def customer(self, info: strawberry.Info) -> CustomerRef:
 
         loaders = info.context.loaders
         row = await loaders.customer_by_id.load(self.customer_id)
         access = None
         if not info.context.require_principal().is_staff:
             access = await loaders.access_by_customer_id.load(self.customer_id)
-        return Customer.from_row(row, access)
+        return lazy_type(CustomerRef).from_row(row, access)
 
 
 @strawberry.type(description="A thread in a list.")

@@ -6,8 +6,7 @@ import strawberry
 
 from domain import base
 from resolvers import newsletter as resolvers
-from schema.auth import user_errors
-from schema.common import UserError
+from schema.common import UserError, user_errors
 from schema.enums import Language
 
 

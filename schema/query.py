@@ -13,10 +13,11 @@ from resolvers.nodes import load_node
 from schema.bulletins import Bulletin
 from schema.common import Node
 from schema.contracts import Contract
-from schema.customers import Customer, User, Viewer
+from schema.customers import Customer, Viewer
 from schema.enums import Language
 from schema.invoices import Invoice
 from schema.locations import LocationOfUse
+from schema.users import User
 
 if TYPE_CHECKING:
     from schema.messages import MessageThreadConnection

@@ -7,7 +7,7 @@ import strawberry
 from resolvers import registration as resolvers
 from resolvers.auth import FieldError
 from schema.common import UserError, UserErrorCode
-from schema.customers import User
+from schema.users import User
 
 _CODES = {code.value for code in UserErrorCode}
 

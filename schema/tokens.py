@@ -7,8 +7,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import tokens as resolvers
-from schema.auth import user_errors
-from schema.common import UserError
+from schema.common import UserError, user_errors
 
 
 @strawberry.input(
