@@ -17,7 +17,7 @@ from schema.common import Address, Node
 from schema.documents import Document
 from schema.enums import ContractStatus, DetailLevel, InvoiceDelivery, PriceKind, PriceUnit, ProductKind
 from schema.locations import LocationOfUse
-from schema.pages import PageInfo
+from schema.pages import PagedConnection, PageInfo
 
 
 @strawberry.type(description="An electricity product.")
@@ -142,20 +142,15 @@ class ContractEdge:
 
 
 @strawberry.type(description="A page of contracts, newest first.")
-class ContractConnection:
+class ContractConnection(PagedConnection):
     page: strawberry.Private[Page]
     edges: list[ContractEdge] = strawberry.field(description="The contracts of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
 
     @classmethod
     def from_page(cls, page: Page, *, today: date, cutover: date) -> ContractConnection:
-        return cls(
-            page=page,
-            edges=[
-                ContractEdge(cursor=cursor, node=Contract.from_row(row, today=today, cutover=cutover))
-                for cursor, row in page.rows
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        return cls.of_page(
+            page, ContractEdge, lambda row: Contract.from_row(row, today=today, cutover=cutover)
         )
 
     @strawberry.field(description="Number of contracts matching the filters, on all pages.")

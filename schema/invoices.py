@@ -20,7 +20,7 @@ from schema.contracts import Contract
 from schema.directives import requires_access
 from schema.documents import Document
 from schema.enums import DetailLevel, InvoiceStatus
-from schema.pages import PageInfo
+from schema.pages import PagedConnection, PageInfo
 
 
 @strawberry.type(description="One line of a FULL invoice; amounts rounded half-up to the cent per line.")
@@ -153,21 +153,14 @@ class InvoiceEdge:
 
 
 @strawberry.type(description="A page of invoices, newest first.")
-class InvoiceConnection:
+class InvoiceConnection(PagedConnection):
     page: strawberry.Private[Page]
     edges: list[InvoiceEdge] = strawberry.field(description="The invoices of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
 
     @classmethod
     def from_page(cls, page: Page, *, today: date, rules: Rules) -> InvoiceConnection:
-        return cls(
-            page=page,
-            edges=[
-                InvoiceEdge(cursor=cursor, node=Invoice.from_row(row, today=today, rules=rules))
-                for cursor, row in page.rows
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return cls.of_page(page, InvoiceEdge, lambda row: Invoice.from_row(row, today=today, rules=rules))
 
     @strawberry.field(description="Number of invoices matching the filters, on all pages.")
     async def total_count(self, info: strawberry.Info) -> int:

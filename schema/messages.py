@@ -15,7 +15,7 @@ from resolvers.documents import file_url
 from resolvers.errors import bad_input
 from resolvers.ids import to_global_id
 from schema.common import Node, UserError, lazy_type, user_errors
-from schema.pages import PageInfo
+from schema.pages import PagedConnection, PageInfo
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -150,18 +150,14 @@ class MessageThreadEdge:
     description="A page of threads: a customer's newest activity first; the customer-service queue "
     "longest waiting first."
 )
-class MessageThreadConnection:
+class MessageThreadConnection(PagedConnection):
     page: strawberry.Private[resolvers.ThreadPage]
     edges: list[MessageThreadEdge] = strawberry.field(description="The threads of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
 
     @classmethod
     def from_page(cls, page: resolvers.ThreadPage) -> MessageThreadConnection:
-        return cls(
-            page=page,
-            edges=[MessageThreadEdge(cursor=c, node=MessageThread.from_row(t)) for c, t in page.rows],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return cls.of_page(page, MessageThreadEdge, MessageThread.from_row)
 
     @strawberry.field(description="Number of threads in the list, on all pages.")
     async def total_count(self, info: strawberry.Info) -> int:
