@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Index
+from sqlalchemy import ColumnElement, Index, and_, or_
 from sqlmodel import Field, SQLModel
 
 from domain.base import DetailLevel, ExactDecimal, StrEnum, enum_field
@@ -114,6 +114,17 @@ def contract_status(valid_from: date, valid_until: date | None, today: date) -> 
     if valid_until is not None and valid_until < today:
         return ContractStatus.ENDED
     return ContractStatus.ACTIVE
+
+
+def contract_status_condition(status: ContractStatus, today: date) -> ColumnElement[bool]:
+    """``contract_status(...) == status`` in SQL (the same rule, for list filters)."""
+    if status is ContractStatus.UPCOMING:
+        return Contract.valid_from > today
+    if status is ContractStatus.ENDED:
+        return and_(Contract.valid_until.is_not(None), Contract.valid_until < today)
+    return and_(
+        Contract.valid_from <= today, or_(Contract.valid_until.is_(None), Contract.valid_until >= today)
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Index
+from sqlalchemy import ColumnElement, Float, Index, and_, cast
 from sqlmodel import Field, SQLModel
 
 from domain.base import DetailLevel, ExactDecimal, StrEnum
@@ -95,6 +95,25 @@ def invoice_status(
     if paid > 0:
         return InvoiceStatus.PARTIALLY_PAID
     return InvoiceStatus.OPEN
+
+
+def invoice_status_condition(status: InvoiceStatus, today: date) -> ColumnElement[bool]:
+    """``invoice_status(...) == status`` in SQL (the same rule, for list filters).
+
+    Amounts are compared as floats: exact for two-decimal euro amounts of any realistic
+    size, and the same on SQLite (where decimals are stored as text) and PostgreSQL.
+    """
+    paid, total = cast(Invoice.paid_amount, Float), cast(Invoice.total, Float)
+    not_credited = Invoice.credited.is_(False)
+    if status is InvoiceStatus.CREDITED:
+        return Invoice.credited.is_(True)
+    if status is InvoiceStatus.PAID:
+        return and_(not_credited, paid >= total)
+    if status is InvoiceStatus.OVERDUE:
+        return and_(not_credited, paid < total, Invoice.due_on < today)
+    if status is InvoiceStatus.PARTIALLY_PAID:
+        return and_(not_credited, paid < total, Invoice.due_on >= today, paid > 0)
+    return and_(not_credited, paid <= 0, paid < total, Invoice.due_on >= today)
 
 
 def invoice_detail_level(issued_on: date, full_details_from: date) -> DetailLevel:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, cast, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain.contracts import Contract, ContractStatus
-from domain.invoices import Invoice, InvoiceStatus
+from domain.contracts import Contract, ContractStatus, contract_status_condition
+from domain.invoices import Invoice, InvoiceStatus, invoice_status_condition
 from resolvers.errors import bad_input
 
 DEFAULT_PAGE_SIZE = 20
@@ -74,36 +74,6 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     except (ValueError, TypeError, json.JSONDecodeError):
         raise bad_input("`after` is not a valid cursor.") from None
     return value, pk
-
-
-def contract_status_condition(status: ContractStatus, today: date) -> ColumnElement[bool]:
-    """SQL for ``domain.contracts.contract_status(...) == status``."""
-    if status is ContractStatus.UPCOMING:
-        return Contract.valid_from > today
-    if status is ContractStatus.ENDED:
-        return and_(Contract.valid_until.is_not(None), Contract.valid_until < today)
-    return and_(
-        Contract.valid_from <= today, or_(Contract.valid_until.is_(None), Contract.valid_until >= today)
-    )
-
-
-def invoice_status_condition(status: InvoiceStatus, today: date) -> ColumnElement[bool]:
-    """SQL for ``domain.invoices.invoice_status(...) == status``.
-
-    Amounts are compared as floats: exact for two-decimal euro amounts of any realistic
-    size, and the same on SQLite (where decimals are stored as text) and PostgreSQL.
-    """
-    paid, total = cast(Invoice.paid_amount, Float), cast(Invoice.total, Float)
-    not_credited = Invoice.credited.is_(False)
-    if status is InvoiceStatus.CREDITED:
-        return Invoice.credited.is_(True)
-    if status is InvoiceStatus.PAID:
-        return and_(not_credited, paid >= total)
-    if status is InvoiceStatus.OVERDUE:
-        return and_(not_credited, paid < total, Invoice.due_on < today)
-    if status is InvoiceStatus.PARTIALLY_PAID:
-        return and_(not_credited, paid < total, Invoice.due_on >= today, paid > 0)
-    return and_(not_credited, paid <= 0, paid < total, Invoice.due_on >= today)
 
 
 def _list_spec(key: PageKey, today: date, cutover: date) -> tuple[Any, Any, list[ColumnElement[bool]]]:
