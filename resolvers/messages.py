@@ -17,7 +17,7 @@ Sending a message is all or nothing:
    files are removed, and so is every blob that step 3 created unless an attachment row
    (of another message) uses the same content or another upload of it stored it again
    meanwhile (``FilesystemStore.discard_new``); when the database cannot be asked (an
-   outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them;
+   outage), the blobs stay and the file sweeper (``domain.file_sweep.sweep_store``) removes them;
    the quota taken is given back.
 
 A message is never committed before its files exist, and a refused message leaves no
