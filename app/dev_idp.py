@@ -1,7 +1,7 @@
 """The development identity provider under ``/dev-idp/`` (development mode only).
 
 A small but real OpenID Connect provider holding the test identities of SPEC 11
-(``fixtures.demo.DEMO_IDENTITIES``), so that strong identification can be tried and
+(``fixtures.identities.DEMO_IDENTITIES``), so that strong identification can be tried and
 tested end to end without the Finnish Trust Network broker:
 
 - ``GET /dev-idp/.well-known/openid-configuration``: the discovery document;
@@ -55,7 +55,7 @@ from stdnum.fi import hetu as hetu_codes
 from app.settings import Settings
 from auth.ratelimit import RateLimiter
 from auth.strong import FLOW_PATH
-from fixtures.demo import DEMO_IDENTITIES
+from fixtures.identities import DEMO_IDENTITIES
 
 DEV_IDP_PATH = "/dev-idp"
 MOUNT_NAME = "dev-idp"

@@ -18,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from domain.files import FilesystemStore, SweepResult, database_references, sweep_store
+from domain.file_sweep import database_references, sweep_store
+from domain.files import FilesystemStore, SweepResult
 
 log = logging.getLogger("energy_portal.sweeper")
 

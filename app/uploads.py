@@ -17,7 +17,7 @@ Refusals are JSON like other transport errors (``app.transport_errors``), with t
 request ID and ``extensions.reason`` telling which limit was hit; ``extensions.code`` is
 ``BAD_REQUEST`` for a broken body (400) and ``BAD_USER_INPUT`` for a limit (413). What the
 body means (``operations``, ``map``) is checked by ``GraphQLView.parse_multipart``. The resolver
-checks the size of every file again while it reads it in chunks (``resolvers.messages``).
+checks the size of every file again while it reads it in chunks (``resolvers.attachments``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Sending a message is all or nothing:
    the customer's daily bytes;
 2. every upload is streamed in chunks into a staging file of the file store while its size
    is counted (more than ``MAX_ATTACHMENT_BYTES`` stops the reading at once) and its
-   SHA-256 computed; its type is then decided from its content and its name sanitised;
+   SHA-256 computed; its type is then decided from its content and its name sanitised
+   (``resolvers.attachments``);
 3. the staged sizes are taken from the daily bytes quota, the staged files are moved into
    the content-addressed store, and the thread, message, attachment rows, read marker and
    audit event are written in one transaction;
@@ -16,7 +17,7 @@ Sending a message is all or nothing:
    files are removed, and so is every blob that step 3 created unless an attachment row
    (of another message) uses the same content or another upload of it stored it again
    meanwhile (``FilesystemStore.discard_new``); when the database cannot be asked (an
-   outage), the blobs stay and the file sweeper (``domain.files.sweep_store``) removes them;
+   outage), the blobs stay and the file sweeper (``domain.file_sweep.sweep_store``) removes them;
    the quota taken is given back.
 
 A message is never committed before its files exist, and a refused message leaves no
@@ -29,24 +30,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
-
-from sqlalchemy import select
+from typing import Any
 
 from auth.access import CustomerAccess
 from auth.quotas import Claim, add_attachment_bytes, claim_message, claim_staff_reply
-from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, safe_filename, sniff_content_type
+from domain.attachments import MAX_ATTACHMENTS
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
 from domain.customers import Customer, CustomerKind
-from domain.files import FilesystemStore
 from domain.messages import (
     MAX_BODY_LENGTH,
     MAX_SUBJECT_LENGTH,
@@ -64,24 +59,13 @@ from domain.messages import (
 from domain.session import transaction
 from domain.users import User
 from resolvers.access import record_write, require_section_write
+from resolvers.attachments import StagedFile, UploadedFile, discard, file_store, remove_orphans, stage_all
 from resolvers.auth import FieldError, Refused
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
 from resolvers.ids import pk_of
 from resolvers.messaging_texts import field_error, message, quota_refused
 from resolvers.pagination import page_size
-
-#: Uploads are read in pieces of this size.
-CHUNK_BYTES = 256 * 1024
-
-
-class UploadedFile(Protocol):
-    """What an upload gives (Starlette's ``UploadFile``)."""
-
-    filename: str | None
-
-    async def read(self, size: int = -1) -> bytes: ...
-
 
 # --------------------------------------------------------------------------------------
 # Reading
@@ -202,111 +186,6 @@ class MessageResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
-@dataclass
-class StagedFile:
-    """An upload written to the staging folder, checked and named."""
-
-    path: Path
-    sha256: str
-    size: int
-    filename: str
-    content_type: str
-
-
-def _store(ctx: Context) -> FilesystemStore:
-    if ctx.files is None:
-        raise RuntimeError("the context has no file store")
-    return ctx.files
-
-
-async def _stage(
-    ctx: Context, store: FilesystemStore, upload: UploadedFile, index: int
-) -> StagedFile | FieldError:
-    """Stream one upload into a staging file; refuse it (and remove the file) when it does not pass."""
-    path = ["attachments", str(index)]
-    staged = await asyncio.to_thread(store.new_staging_file)
-    keep = False
-    try:
-        seek = getattr(upload, "seek", None)
-        if seek is not None:
-            await seek(0)
-        digest = hashlib.sha256()
-        size = 0
-        with staged.open("wb") as fh:
-            while chunk := await upload.read(CHUNK_BYTES):
-                size += len(chunk)
-                if size > MAX_ATTACHMENT_BYTES:
-                    return field_error(
-                        ctx.language,
-                        path,
-                        "ATTACHMENT_TOO_LARGE",
-                        "attachment_too_large",
-                        mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
-                    )
-                digest.update(chunk)
-                await asyncio.to_thread(fh.write, chunk)
-        if size == 0:
-            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "attachment_empty")
-        content_type = await asyncio.to_thread(sniff_content_type, staged)
-        if content_type is None:
-            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "unsupported_file_type")
-        keep = True
-        return StagedFile(
-            staged, digest.hexdigest(), size, safe_filename(upload.filename, content_type), content_type
-        )
-    finally:
-        if not keep:
-            staged.unlink(missing_ok=True)
-
-
-async def _stage_all(
-    ctx: Context, store: FilesystemStore, uploads: Sequence[UploadedFile]
-) -> tuple[list[StagedFile], list[FieldError]]:
-    staged: list[StagedFile] = []
-    errors: list[FieldError] = []
-    try:
-        for index, upload in enumerate(uploads):
-            result = await _stage(ctx, store, upload, index)
-            if isinstance(result, FieldError):
-                errors.append(result)
-            else:
-                staged.append(result)
-    except BaseException:
-        _discard(staged)
-        raise
-    if errors:
-        _discard(staged)
-        return [], errors
-    return staged, []
-
-
-def _discard(staged: Sequence[StagedFile]) -> None:
-    for item in staged:
-        item.path.unlink(missing_ok=True)
-
-
-async def _remove_orphans(ctx: Context, store: FilesystemStore, created: Sequence[str]) -> None:
-    """Remove blobs this request created, unless an attachment row uses the same content."""
-    if not created:
-        return
-    try:
-        async with ctx.sessions() as db:
-            used = set(
-                (await db.execute(select(Attachment.sha256).where(Attachment.sha256.in_(created)))).scalars()
-            )
-    except Exception:
-        # The database is down (the usual reason the message failed): the blobs stay, and
-        # the file sweeper removes them once no row references them (domain.files).
-        logging.getLogger("energy_portal.files").warning(
-            "could not check %d new files against the database; left to the file sweeper", len(created)
-        )
-        return
-    for key in set(created) - used:
-        # Not if another upload of the same content stored it again since (its row may be
-        # about to commit): the sweeper removes it later if no row ever references it.
-        await asyncio.to_thread(store.discard_new, key)
-
-
 def _check_text(ctx: Context, value: str | None, name: str, limit: int) -> tuple[str, list[FieldError]]:
     text = (value or "").strip()
     if not text:
@@ -325,6 +204,19 @@ async def _sender_name(db: Any, ctx: Context, access: CustomerAccess) -> str:
             return customer.name
     user = await db.get(User, ctx.principal.user_id)
     return user.username if user is not None else ""
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """The checked input of ``send_message``: what is written, and where."""
+
+    customer_id: int
+    #: The thread replied in; ``None`` for a new thread.
+    thread_id: int | None
+    #: The new thread's subject and category (empty and ``None`` for a reply).
+    title: str
+    category: MessageCategory | None
+    text: str
 
 
 async def send_message(
@@ -348,19 +240,9 @@ async def send_message(
     thread_id: int | None = None
     title = ""
     if thread_gid is not None:
-        thread_id = pk_of(thread_gid, "MessageThread")
-        existing = await ctx.loaders.message_thread_by_id.load(thread_id) if thread_id else None
-        if existing is None or existing.customer_id != customer_id:
-            errors.append(field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
-        elif existing.status is ThreadStatus.CLOSED:
-            errors.append(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+        thread_id = await _check_reply_thread(ctx, customer_id, thread_gid, errors)
     else:
-        if not (subject or "").strip() or category is None:
-            missing = "subject" if not (subject or "").strip() else "category"
-            errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "new_thread_fields"))
-        else:
-            title, subject_errors = _check_text(ctx, subject, "subject", MAX_SUBJECT_LENGTH)
-            errors.extend(subject_errors)
+        title = _check_new_thread(ctx, subject, category, errors)
     if len(uploads) > MAX_ATTACHMENTS:
         errors.append(
             field_error(
@@ -373,18 +255,44 @@ async def send_message(
         )
     if errors:
         return MessageResult(errors=errors)
+    outgoing = _Outgoing(customer_id, thread_id, title, category, text)
     quota = await claim_message(
         ctx.limiter, customer_id, new_thread=thread_id is None, declared_bytes=_declared_size(uploads)
     )
     if quota.refusal is not None:
         return MessageResult(errors=[quota_refused(ctx, quota.refusal)])
     async with quota:  # given back unless the message commits
-        result = await _write_message(
-            ctx, quota, access, customer_id, thread_id, title, category, text, uploads
-        )
+        result = await _write_message(ctx, quota, access, outgoing, uploads)
         if not result.errors:
             quota.keep()
     return result
+
+
+async def _check_reply_thread(
+    ctx: Context, customer_id: int, thread_gid: str, errors: list[FieldError]
+) -> int | None:
+    """The id of the thread replied in; adds an error unless it is an open thread of the customer."""
+    thread_id = pk_of(thread_gid, "MessageThread")
+    existing = await ctx.loaders.message_thread_by_id.load(thread_id) if thread_id else None
+    if existing is None or existing.customer_id != customer_id:
+        errors.append(field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
+    elif existing.status is ThreadStatus.CLOSED:
+        errors.append(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+    return thread_id
+
+
+def _check_new_thread(
+    ctx: Context, subject: str | None, category: MessageCategory | None, errors: list[FieldError]
+) -> str:
+    """The new thread's subject; adds an error when the subject or the category is missing or
+    the subject too long."""
+    if not (subject or "").strip() or category is None:
+        missing = "subject" if not (subject or "").strip() else "category"
+        errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "new_thread_fields"))
+        return ""
+    title, subject_errors = _check_text(ctx, subject, "subject", MAX_SUBJECT_LENGTH)
+    errors.extend(subject_errors)
+    return title
 
 
 def _declared_size(uploads: Sequence[UploadedFile]) -> int:
@@ -396,92 +304,108 @@ async def _write_message(
     ctx: Context,
     quota: Claim,
     access: CustomerAccess,
-    customer_id: int,
-    thread_id: int | None,
-    title: str,
-    category: MessageCategory | None,
-    text: str,
+    outgoing: _Outgoing,
     uploads: Sequence[UploadedFile],
 ) -> MessageResult:
     """The all-or-nothing part of ``send_message``: stage the files, take their bytes
     into the message's quota ``quota``, store them and commit the message."""
-    principal = ctx.require_principal()
-    store = _store(ctx)
-    staged, errors = await _stage_all(ctx, store, uploads)
+    store = file_store(ctx)
+    staged, errors = await stage_all(ctx, store, uploads)
     if errors:
         return MessageResult(errors=errors)
 
     created: list[str] = []
     try:
-        if not await add_attachment_bytes(quota, customer_id, sum(item.size for item in staged)):
+        if not await add_attachment_bytes(quota, outgoing.customer_id, sum(item.size for item in staged)):
             assert quota.refusal is not None
             raise Refused(quota_refused(ctx, quota.refusal))
         for item in staged:
             if await asyncio.to_thread(store.put_file, item.path, item.sha256):
                 created.append(item.sha256)
         async with transaction(ctx.sessions) as db:
-            now = utcnow()
-            if thread_id is None:
-                assert category is not None
-                thread = MessageThread(
-                    customer_id=customer_id,
-                    subject=title,
-                    category=category,
-                    created_at=now,
-                    last_message_at=now,
-                )
-                db.add(thread)
-                await db.flush()
-            else:
-                thread = await db.get(MessageThread, thread_id, with_for_update=True)
-                if (
-                    thread is None
-                    or thread.customer_id != customer_id
-                    or thread.status is ThreadStatus.CLOSED
-                ):
-                    raise Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
-                thread.last_message_at = max(now, thread.last_message_at)
-            thread.status = status_after(thread, SenderKind.CUSTOMER)
-            row = Message(
-                thread_id=thread.id or 0,
-                body=text,
-                sent_at=thread.last_message_at,
-                sender_kind=SenderKind.CUSTOMER,
-                sender_user_id=principal.user_id,
-                sender_name=await _sender_name(db, ctx, access),
-            )
-            db.add(row)
-            await db.flush()
-            for item in staged:
-                db.add(
-                    Attachment(
-                        message_id=row.id or 0,
-                        filename=item.filename,
-                        content_type=item.content_type,
-                        size_bytes=item.size,
-                        sha256=item.sha256,
-                    )
-                )
-            await mark_read(db, thread.id or 0, principal.user_id, row.sent_at)
-            record_write(
-                db,
-                ctx,
-                access,
-                "message.sent",
-                threadId=thread.id,
-                messageId=row.id,
-                attachments=len(staged) or None,
-                newThread=True if thread_id is None else None,
-            )
+            thread = await _thread_to_write_in(db, ctx, outgoing)
+            row = await _insert_message(db, ctx, access, thread, outgoing, staged)
     except Refused as refused:
-        await _remove_orphans(ctx, store, created)
+        await remove_orphans(ctx, store, created)
         return MessageResult(errors=[refused.error])
     except BaseException:
-        await asyncio.shield(_remove_orphans(ctx, store, created))
+        await asyncio.shield(remove_orphans(ctx, store, created))
         raise
     finally:
-        _discard(staged)
+        discard(staged)
     return MessageResult(thread=thread, message=row)
+
+
+async def _thread_to_write_in(db: Any, ctx: Context, outgoing: _Outgoing) -> MessageThread:
+    """The new thread (added), or the thread replied in, locked and still open, with its last
+    activity moved to now; its status as the customer's message makes it."""
+    now = utcnow()
+    if outgoing.thread_id is None:
+        assert outgoing.category is not None
+        thread = MessageThread(
+            customer_id=outgoing.customer_id,
+            subject=outgoing.title,
+            category=outgoing.category,
+            created_at=now,
+            last_message_at=now,
+        )
+        db.add(thread)
+        await db.flush()
+    else:
+        thread = await db.get(MessageThread, outgoing.thread_id, with_for_update=True)
+        if (
+            thread is None
+            or thread.customer_id != outgoing.customer_id
+            or thread.status is ThreadStatus.CLOSED
+        ):
+            raise Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+        thread.last_message_at = max(now, thread.last_message_at)
+    thread.status = status_after(thread, SenderKind.CUSTOMER)
+    return thread
+
+
+async def _insert_message(
+    db: Any,
+    ctx: Context,
+    access: CustomerAccess,
+    thread: MessageThread,
+    outgoing: _Outgoing,
+    staged: Sequence[StagedFile],
+) -> Message:
+    """The message with its attachment rows, the sender's read marker and the audit event."""
+    principal = ctx.require_principal()
+    row = Message(
+        thread_id=thread.id or 0,
+        body=outgoing.text,
+        sent_at=thread.last_message_at,
+        sender_kind=SenderKind.CUSTOMER,
+        sender_user_id=principal.user_id,
+        sender_name=await _sender_name(db, ctx, access),
+    )
+    db.add(row)
+    await db.flush()
+    for item in staged:
+        db.add(
+            Attachment(
+                message_id=row.id or 0,
+                filename=item.filename,
+                content_type=item.content_type,
+                size_bytes=item.size,
+                sha256=item.sha256,
+            )
+        )
+    await mark_read(db, thread.id or 0, principal.user_id, row.sent_at)
+    record_write(
+        db,
+        ctx,
+        access,
+        "message.sent",
+        threadId=thread.id,
+        messageId=row.id,
+        attachments=len(staged) or None,
+        newThread=True if outgoing.thread_id is None else None,
+    )
+    return row
 
 
 async def mark_thread_read(ctx: Context, thread_gid: str) -> MessageThread:

@@ -1,10 +1,10 @@
-// PostGraphile 5 on the benchmark's database, for bench/pages.py.
+// PostGraphile 5 on the benchmark's database, for bench/pages/ (python -m bench.pages).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_pages PORT=8782 \
 //     node_modules/.bin/node server.mjs
 //
 // The amber preset as it comes: every table of the public schema, no row-level
-// security, no JWT, no sessions (see bench/pages.py for what that leaves out).
+// security, no JWT, no sessions (see bench/pages/__init__.py for what that leaves out).
 // GraphiQL, watch mode and EXPLAIN are off; node-postgres pool of POOL_SIZE (10).
 import { createServer } from "node:http";
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,6 +19,10 @@ from domain.reporting.tables import DailyConsumption
 from domain.reporting.tariffs import ContractPrices, load_tariffs
 
 _D = DailyConsumption.__table__  # type: ignore[attr-defined]
+#: A rollup day: (Wh, Wh of day-time energy, spot units).
+_Day = tuple[int, int, int]
+#: The recent days averaged when the period has no basis of its own.
+_RECENT_DAYS = 28
 
 
 def _add_months(day: date, months: int) -> date:
@@ -99,14 +104,52 @@ async def next_invoice_estimate(
         return None
     period_start, period_end = _billing_period(contract, max(1, contract.billing_interval_months), today)
     yesterday = today - timedelta(days=1)
+    recent_first = yesterday - timedelta(days=_RECENT_DAYS - 1)
+    daily = await _daily_totals(db, location.id, period_start, period_end, recent_first, yesterday)
     elapsed_last = min(yesterday, period_end)
     remaining_first = max(today, period_start)
+    elapsed = list(each_day(period_start, elapsed_last)) if elapsed_last >= period_start else []
+    remaining = list(each_day(remaining_first, period_end)) if remaining_first <= period_end else []
+    so_far = [daily[d] for d in elapsed if d in daily]
+    recent = [v for d, v in daily.items() if recent_first <= d <= yesterday]
+    projection = _project(daily, elapsed, remaining, so_far, recent)
+    pseudo = _pseudo_readings(contract, daily, elapsed, remaining, projection, so_far or recent)
+    if pseudo is None:
+        return None
+    readings, spot_prices = pseudo
+    try:
+        invoice = compute_invoice(
+            product_kind=contract.kind,
+            components=contract.components,
+            period_start=period_start,
+            period_end=period_end,
+            readings=readings,
+            spot_prices=spot_prices,
+            language=language,
+        )
+    except ValueError:
+        return None
+    return InvoiceEstimate(
+        period_start=period_start,
+        period_end=period_end,
+        consumed_wh=projection.consumed_wh,
+        projected_wh=projection.consumed_wh + projection.rest_wh,
+        method=projection.method,
+        lines=invoice.lines,
+        total=invoice.total,
+    )
+
+
+async def _daily_totals(
+    db: Db, location_id: int, period_start: date, period_end: date, recent_first: date, yesterday: date
+) -> dict[date, _Day]:
+    """The location's rollup days of the period so far and of the last ``_RECENT_DAYS`` days,
+    and the same period one year earlier."""
     ly_first, ly_last = _one_year_back(period_start), _one_year_back(period_end)
-    recent_first = yesterday - timedelta(days=27)
     rows = (
         await db.execute(
             select(_D.c.local_date, _D.c.wh, _D.c.wh_day, _D.c.spot_units, _D.c.readings).where(
-                _D.c.location_of_use_id == location.id,
+                _D.c.location_of_use_id == location_id,
                 or_(
                     and_(_D.c.local_date >= ly_first, _D.c.local_date <= ly_last),
                     and_(_D.c.local_date >= min(period_start, recent_first), _D.c.local_date <= yesterday),
@@ -114,29 +157,50 @@ async def next_invoice_estimate(
             )
         )
     ).all()
-    daily: dict[date, tuple[int, int, int]] = {}
+    daily: dict[date, _Day] = {}
     for day_value, wh, wh_day, spot_units, _readings in rows:
         day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
         daily[day] = (int(wh), int(wh_day), int(spot_units))
+    return daily
 
-    elapsed = list(each_day(period_start, elapsed_last)) if elapsed_last >= period_start else []
-    remaining = list(each_day(remaining_first, period_end)) if remaining_first <= period_end else []
-    so_far = [daily[d] for d in elapsed if d in daily]
+
+@dataclass(frozen=True)
+class _Projection:
+    """The consumption so far and what the remaining days are expected to add."""
+
+    #: ``LAST_YEAR_SCALED``, ``DAILY_AVERAGE``, ``LAST_YEAR``, ``RECENT_AVERAGE`` or ``NONE``.
+    method: str
+    consumed_wh: int
+    #: The remaining days' consumption, spread over them by ``weights``.
+    rest_wh: int
+    weights: list[int]
+    #: The basis days of the day/night share.
+    shape: list[_Day]
+
+
+def _project(
+    daily: dict[date, _Day],
+    elapsed: list[date],
+    remaining: list[date],
+    so_far: list[_Day],
+    recent: list[_Day],
+) -> _Projection:
+    """The remaining days' consumption by the first basis that applies (see
+    ``next_invoice_estimate``)."""
     consumed = sum(v[0] for v in so_far)
 
-    def back(days: Iterable[date]) -> list[tuple[int, int, int] | None]:
+    def back(days: Iterable[date]) -> list[_Day | None]:
         return [daily.get(_one_year_back(d)) for d in days]
 
     ly_elapsed = [v for v in back(elapsed) if v is not None]
     ly_remaining = back(remaining)
     ly_remaining_known = [v for v in ly_remaining if v is not None]
-    recent = [v for d, v in daily.items() if recent_first <= d <= yesterday]
     ly_elapsed_wh = sum(v[0] for v in ly_elapsed)
 
     method = "NONE"
     weights: list[int] = [1] * len(remaining)
     projected_rest = 0
-    shape: list[tuple[int, int, int]] = []  # basis days for the day/night share
+    shape: list[_Day] = []  # basis days for the day/night share
     if remaining:
         if consumed and ly_elapsed_wh and ly_remaining_known:
             method = "LAST_YEAR_SCALED"
@@ -159,9 +223,26 @@ async def next_invoice_estimate(
             shape = recent
     if not shape:
         shape = so_far or recent
-    shape_wh = sum(v[0] for v in shape)
-    day_share = (sum(v[1] for v in shape), shape_wh) if shape_wh else (1, 2)
-    price_basis = [v for v in (so_far or recent) if v[0]]
+    return _Projection(method, consumed, projected_rest, weights, shape)
+
+
+def _pseudo_readings(
+    contract: ContractPrices,
+    daily: dict[date, _Day],
+    elapsed: list[date],
+    remaining: list[date],
+    projection: _Projection,
+    price_days: list[_Day],
+) -> tuple[list[tuple[int, int]], dict[int, Decimal]] | None:
+    """One day energy and one night energy (or one spot) pseudo reading per day of the
+    contract in the period, and the spot price of each; None when spot energy has no price.
+
+    Spot energy without a price of its own day is priced at the consumption-weighted mean
+    spot price of ``price_days`` (the days so far, else the recent ones).
+    """
+    shape_wh = sum(v[0] for v in projection.shape)
+    day_share = (sum(v[1] for v in projection.shape), shape_wh) if shape_wh else (1, 2)
+    price_basis = [v for v in price_days if v[0]]
     spot_wh = sum(v[0] for v in price_basis)
     spot_units = sum(v[2] for v in price_basis)
 
@@ -188,29 +269,9 @@ async def next_invoice_estimate(
         wh, wh_day, units = daily.get(day, (0, 0, 0))
         price = Decimal(units) / (4 * 100 * wh) if wh else mean_price
         add_day(day, wh, wh_day, price)
-    for day, wh in zip(remaining, spread(projected_rest, weights), strict=True):
+    for day, wh in zip(remaining, spread(projection.rest_wh, projection.weights), strict=True):
         wh_day = wh * day_share[0] // day_share[1]
         add_day(day, wh, wh_day, mean_price)
     if contract.kind is ProductKind.SPOT and mean_price is None and any(wh for _, wh in readings):
         return None
-    try:
-        invoice = compute_invoice(
-            product_kind=contract.kind,
-            components=contract.components,
-            period_start=period_start,
-            period_end=period_end,
-            readings=readings,
-            spot_prices=spot_prices,
-            language=language,
-        )
-    except ValueError:
-        return None
-    return InvoiceEstimate(
-        period_start=period_start,
-        period_end=period_end,
-        consumed_wh=consumed,
-        projected_wh=consumed + projected_rest,
-        method=method,
-        lines=invoice.lines,
-        total=invoice.total,
-    )
+    return readings, spot_prices

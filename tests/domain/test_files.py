@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.files import DOCUMENT_CACHE_MAX_AGE, FilesystemStore, cached_document, sweep_store
+from domain.file_sweep import sweep_store
+from domain.files import DOCUMENT_CACHE_MAX_AGE, FilesystemStore, cached_document
 
 HOUR = timedelta(hours=1)
 DAY_NS = 24 * 3600 * 10**9
