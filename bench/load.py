@@ -65,6 +65,13 @@ function init(args)
   wrk.headers["Cookie"] = cookie
 end
 
+"""
+
+#: What every wrk run of the benchmarks reports: GraphQL errors counted per thread (a 200
+#: whose body has ``"errors"``), latency percentiles, requests and wrk's error counts, as
+#: ``NAME value`` lines that ``parse_wrk`` reads. A script's own part must keep the wrk
+#: threads in ``threads`` and count into ``graphql_errors``.
+WRK_REPORT = """
 function response(status, headers, body)
   if status == 200 and string.find(body, '"errors"', 1, true) then
     graphql_errors = graphql_errors + 1
@@ -205,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         cookies = sign_in(base, users)
         dashboard = (SHARED / "operations" / "web" / "Dashboard.graphql").read_text()
         body = json.dumps({"query": dashboard, "operationName": "Dashboard", "variables": {"language": "FI"}})
-        script = WRK_SCRIPT.replace("{BODY}", lua_string(body)).replace(
-            "{COOKIES}", "{" + ", ".join(lua_string(c) for c in cookies) + "}"
+        script = (
+            (WRK_SCRIPT + WRK_REPORT)
+            .replace("{BODY}", lua_string(body))
+            .replace("{COOKIES}", "{" + ", ".join(lua_string(c) for c in cookies) + "}")
         )
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(script)

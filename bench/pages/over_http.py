@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bench.load import ensure_database, lua_string, parse_wrk
+from bench.load import WRK_REPORT, ensure_database, lua_string, parse_wrk
 from bench.pages.catalogue import (
     DASHBOARD_BODY,
     DATA_DIR,
@@ -43,25 +43,6 @@ function init(args)
   {COOKIE}
 end
 
-function response(status, headers, body)
-  if status == 200 and string.find(body, '"errors"', 1, true) then
-    graphql_errors = graphql_errors + 1
-  end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("graphql_errors")
-  end
-  io.write(string.format("GRAPHQL_ERRORS %d\\n", total))
-  io.write(string.format("P50_US %d\\nP90_US %d\\nP99_US %d\\n",
-    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
-  io.write(string.format("REQUESTS %d\\nDURATION_US %d\\n", summary.requests, summary.duration))
-  io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\\n",
-    summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout))
-end
 """
 
 
@@ -82,7 +63,8 @@ def run_wrk(
     wrk: str, server: Server, body: bytes, cookie: str | None, connections: int, seconds: int
 ) -> dict[str, float]:
     cookie_line = f'wrk.headers["Cookie"] = {lua_string(cookie)}' if cookie else ""
-    script = WRK_SCRIPT.replace("{BODY}", lua_string(body.decode())).replace("{COOKIE}", cookie_line)
+    script = (WRK_SCRIPT + WRK_REPORT).replace("{BODY}", lua_string(body.decode()))
+    script = script.replace("{COOKIE}", cookie_line)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
