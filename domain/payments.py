@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from stdnum import iban as stdnum_iban
@@ -188,10 +189,13 @@ def format_reference(ref: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def _finnish_iban(iban: str) -> str:
     """The compact form of a valid Finnish (``FI``) IBAN, else ``ValueError``.
 
-    ``stdnum``'s ``ValidationError`` subclasses ``ValueError``.
+    ``stdnum``'s ``ValidationError`` subclasses ``ValueError``. Remembered: every invoice
+    carries the retailer's same account, and validating it (country tables, checksum) cost
+    ~0.2 ms a page of 12 invoices.
     """
     if not isinstance(iban, str):
         raise TypeError(f"IBAN must be a string, got {iban!r}")
