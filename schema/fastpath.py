@@ -27,6 +27,13 @@ and their paths are exactly graphql-core's: a ``None`` item, a ``None`` in a non
 field, a value a leaf cannot coerce, an awaitable, an attribute that raises, an object
 type with ``is_type_of``. Nothing is ever half done: the fast path only reads.
 
+The same plan completes a single object of such a type (``complete_object_value``): the
+``Money`` of an invoice, its payment details, an address. Such small objects make up
+most of a page's fields (an invoices page of 12 invoices with their lines has ~400
+``Money`` objects), and graphql-core's per-field work is most of its cost. The same
+rules apply: anything unusual (a ``None`` in a non-null field, a value that does not
+coerce, an awaitable) and the object goes the stock way.
+
 A *columnar sequence* is a sized, iterable sequence whose type has a method
 ``column(name)`` returning every item's value of attribute ``name`` as a sequence of the
 same length (or ``None``), equal to what ``getattr(item, name)`` gives for each item
@@ -368,6 +375,23 @@ class FastPathExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item_type, field_details_list, info, path, items, position_context
         )
 
+    def complete_object_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if return_type.is_type_of is None and not self.is_awaitable(result):
+            completed = self._complete_one(return_type, field_details_list, result)
+            if completed is not None:
+                return completed
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
     # -- planning ---------------------------------------------------------------------
 
     def _plan(self, item_type: Any, field_details_list: Any) -> _ListPlan | None:
@@ -458,6 +482,25 @@ class FastPathExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not columns:
             return [{} for _ in range(size)]
         return _dicts(plan.keys, columns)
+
+    def _complete_one(self, object_type: Any, field_details_list: Any, result: Any) -> dict[str, Any] | None:
+        """One object of a leaf-only selection as its dictionary, or ``None`` (the stock way)."""
+        plan = self._plan(object_type, field_details_list)
+        if plan is None or result is None or isinstance(result, Exception):
+            return None
+        completed: dict[str, Any] = {}
+        try:
+            for field in plan.fields:
+                if field.typename is not None:
+                    completed[field.key] = field.typename
+                    continue
+                assert field.attribute is not None and field.serialize is not None
+                completed[field.key] = field.serialize([getattr(result, field.attribute)], field.nonnull)[0]
+        except _Fallback:
+            return None
+        except Exception:
+            return None  # e.g. an attribute that raises: the stock path reports it
+        return completed
 
     def _check_items(self, items: Sequence[Any]) -> None:
         """Rows must be plain objects: no None (its nullability is the stock path's), no awaitables."""

@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 import strawberry
 from sqlalchemy import select
@@ -485,3 +486,101 @@ def test_format_datetime_is_isoformat() -> None:
             assert format_datetime(value) == value.isoformat()
             micro = value.replace(microsecond=minutes)
             assert format_datetime(micro) == micro.isoformat()
+
+
+class _Counting(FastPathExecutionContext):
+    """The server's fast path, counting the single objects it completes itself."""
+
+    objects = 0
+
+    def _complete_one(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        completed = super()._complete_one(*args, **kwargs)
+        if completed is not None:
+            type(self).objects += 1
+        return completed
+
+
+async def test_single_objects_complete_as_the_stock_executor_completes_them(runtime) -> None:
+    """The everyday pages (Money, payment details, addresses, ...) through both executors."""
+    invoices_page = """query($customerId: ID!) { customer(id: $customerId) { invoices(first: 12) {
+      totalCount edges { cursor node { id invoiceNumber issuedOn dueOn status detailLevel
+        total { amount currency } vatAmount { amount currency }
+        lines { description quantity unit unitPrice { amount currency } vatRate
+                amountExclVat { amount currency } amountInclVat { amount currency } }
+        payment { referenceNumber iban bic recipientName amountDue { amount currency } dueOn virtualBarcode }
+      } } pageInfo { hasNextPage endCursor } } } }"""
+    stock = build_schema(fast_path=False)
+    fast = build_schema()
+    fast.execution_context_class = _Counting
+    context = await maija_context(runtime)
+    found = await stock.execute(
+        "{ viewer { customers { id invoices(first: 3) { edges { node { id } } } } } }", context_value=context
+    )
+    customer = found.data["viewer"]["customers"][0]
+    invoice = customer["invoices"]["edges"][0]["node"]["id"]
+    runs = [
+        (operation("Dashboard"), {"language": "FI"}),
+        (operation("Home"), {}),
+        (invoices_page, {"customerId": customer["id"]}),
+        (operation("InvoiceDetail"), {"invoiceId": invoice}),
+        (operation("Contracts"), {"customerId": customer["id"], "first": 50}),
+        (operation("MessageThreads"), {"customerId": customer["id"]}),
+        (operation("MyInformation"), {"customerId": customer["id"]}),
+        (operation("AccessRights"), {"customerId": customer["id"]}),
+        (ESTIMATE, {"customerId": customer["id"], "locationOfUseId": "TG9jYXRpb25PZlVzZTox"}),
+        # aliases, __typename, fragments and @skip on a leaf-only object
+        (
+            """query($id: ID!, $skip: Boolean!) { node(id: $id) { ... on Invoice {
+                 t: total { __typename ...M amount @skip(if: $skip) }
+                 vatAmount { currency } payment { amountDue { a: amount amount } } } } }
+               fragment M on Money { currency c2: currency }""",
+            {"id": invoice, "skip": True},
+        ),
+    ]
+    def unsigned(value):  # type: ignore[no-untyped-def]
+        """File URLs are signed with the time: the same file, a second apart, differs."""
+        if isinstance(value, dict):
+            return {k: unsigned(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unsigned(v) for v in value]
+        if isinstance(value, str) and "/files/" in value:
+            return value.split("/files/")[0] + "/files/..."
+        return value
+
+    _Counting.objects = 0
+    for query, values in runs:
+        expected = await stock.execute(query, variable_values=values, context_value=context)
+        got = await fast.execute(query, variable_values=values, context_value=context)
+        assert expected.data is not None and not expected.errors, query[:60]
+        assert sorted(map(str, got.errors or [])) == sorted(map(str, expected.errors or []))
+        # the same data, keys in the same order
+        assert orjson.dumps(unsigned(got.data)) == orjson.dumps(unsigned(expected.data)), query[:60]
+    assert _Counting.objects > 100
+
+
+@strawberry.type
+class Pair:
+    amount: Decimal
+    note: str | None
+
+
+async def test_a_single_object_with_a_bad_value_goes_the_stock_way() -> None:
+    """A None in a non-null leaf: the stock executor's error and null, not the fast path's."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def good(self) -> Pair:
+            return Pair(amount=Decimal("1.50"), note=None)
+
+        @strawberry.field
+        def bad(self) -> Pair | None:
+            return Pair(amount=None, note="x")  # type: ignore[arg-type]
+
+    query = "{ good { amount note } bad { amount note } }"
+    stock = strawberry.Schema(query=Query)
+    fast = strawberry.Schema(query=Query, execution_context_class=FastPathExecutionContext)
+    expected, got = await stock.execute(query), await fast.execute(query)
+    assert result_of(got) == result_of(expected)
+    assert got.data == {"good": {"amount": "1.50", "note": None}, "bad": None}
+    assert [e.path for e in got.errors] == [["bad", "amount"]]
