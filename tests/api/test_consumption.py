@@ -537,6 +537,7 @@ async def test_single_objects_complete_as_the_stock_executor_completes_them(runt
             {"id": invoice, "skip": True},
         ),
     ]
+
     def unsigned(value):  # type: ignore[no-untyped-def]
         """File URLs are signed with the time: the same file, a second apart, differs."""
         if isinstance(value, dict):
