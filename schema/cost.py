@@ -71,14 +71,13 @@ from strawberry.extensions import SchemaExtension
 
 from auth.budget import Budget, Charge
 from domain.base import Language
+from domain.reporting import MAX_DAYS
 from resolvers.errors import ErrorCode
+from resolvers.pagination import page_size
 from resolvers.texts import pick
 
 log = logging.getLogger("energy_portal.cost")
 
-#: Page size of a connection without ``first``, and the most it may ask.
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 #: Assumed sizes of plain lists of objects, by (type, field).
 LIST_SIZES: dict[tuple[str, str], int] = {
     ("Viewer", "customers"): 10,
@@ -104,8 +103,6 @@ MUTATION_COST = 10
 POINT_VALUES_PER_COST = 100
 #: Points a day per resolution (a DST autumn day has more; the range limits bound it).
 POINTS_PER_DAY = {"QUARTER_HOUR": 96, "HOUR": 24, "DAY": 1, "WEEK": 1 / 7, "MONTH": 1 / 28, "YEAR": 1 / 365}
-#: Longest range that a series may ask, per resolution (``domain.reporting.MAX_DAYS``).
-MAX_SERIES_DAYS = 36_525
 #: ``__type(name:)``: one type's fields and arguments, from memory.
 TYPE_INTROSPECTION_COST = 50
 #: Fields that read the database on their own besides their object.
@@ -309,9 +306,11 @@ class CostCalculator:
 
 
 def _page_size(first: Any) -> int:
-    if not isinstance(first, int) or first < 0:
-        return DEFAULT_PAGE_SIZE if first is None else 1
-    return min(first, MAX_PAGE_SIZE)
+    """The page a connection's ``first`` asks for (``resolvers.pagination.page_size``; a
+    negative one, which the resolver refuses, costs a page of one)."""
+    if isinstance(first, int) and first < 0:
+        return 1
+    return page_size(first if isinstance(first, int) else None)
 
 
 def _series_points(arguments: dict[str, Any]) -> int:
@@ -320,7 +319,8 @@ def _series_points(arguments: dict[str, Any]) -> int:
     resolution = arguments.get("resolution")
     resolution = str(getattr(resolution, "value", resolution))
     if isinstance(start, date) and isinstance(end, date) and end >= start:
-        days = min((end - start).days + 1, MAX_SERIES_DAYS)
+        longest = MAX_DAYS.get(resolution, max(MAX_DAYS.values()))
+        days = min((end - start).days + 1, longest)
     else:
         days = 1
     return math.ceil(days * POINTS_PER_DAY.get(resolution, 1))
