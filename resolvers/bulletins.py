@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from domain.audit import record_event
 from domain.base import Language, utcnow
@@ -58,24 +58,22 @@ async def bulletins_for_viewer(ctx: Context, language: Language | None) -> list[
     principal = ctx.require_principal()
     customers = [c for c, _ in await viewer_customers(ctx)]
     audiences = _audiences(customers, principal.is_staff)
-    now = utcnow()
-    async with ctx.sessions() as db:
-        rows = (
-            (
-                await db.execute(
-                    select(Bulletin)
-                    .where(
-                        Bulletin.published_at <= now,
-                        or_(Bulletin.visible_until.is_(None), Bulletin.visible_until > now),
-                        Bulletin.audience.in_(sorted(audiences)),
-                    )
-                    .order_by(Bulletin.published_at.desc(), Bulletin.id.desc())
-                )
-            )
-            .scalars()
-            .all()
-        )
+    parameters = {"now": utcnow(), "audiences": sorted(audiences)}
+    async with ctx.read_sessions() as db:
+        rows = (await db.execute(_SHOWN, parameters)).all()
     return [localise(r, language or ctx.language) for r in rows]
+
+
+#: Bulletins in their window for some audiences, newest first (built once; Core rows).
+_SHOWN = (
+    select(Bulletin.__table__)
+    .where(
+        Bulletin.published_at <= bindparam("now"),
+        or_(Bulletin.visible_until.is_(None), Bulletin.visible_until > bindparam("now")),
+        Bulletin.audience.in_(bindparam("audiences", expanding=True)),
+    )
+    .order_by(Bulletin.published_at.desc(), Bulletin.id.desc())
+)
 
 
 # --------------------------------------------------------------------------------------
