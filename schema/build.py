@@ -20,7 +20,7 @@ from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
 from schema.bulletins import BulletinMutations
 from schema.contact import ContactMutations
-from schema.cost import CostLimit
+from schema.cost import CostCache, CostLimit
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
 from schema.fastpath import FastPathExecutionContext
@@ -88,7 +88,7 @@ def build_schema(
         _factory(MaxTokensLimiter, limits.max_tokens),
         _factory(ParserCache, 256),
         _factory(DocumentValidation, validator(limits)),
-        _factory(CostLimit, limits.max_cost),
+        _factory(CostLimit, limits.max_cost, CostCache()),
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -354,6 +356,44 @@ def operation_cost(
     return CostCalculator(schema, document, variables, limit).operation_cost(operation)
 
 
+class CostCache:
+    """Costs already computed, by document, operation and variables (shared by requests).
+
+    The parser cache hands out the same document object for the same text, so a client
+    operation sent again with the same variables (the Dashboard, a page of invoices) is
+    costed once. Entries hold their document, so an id is never mistaken for another's.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, str | None, bytes], tuple[DocumentNode, int | None]] = (
+            OrderedDict()
+        )
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        raw_variables: dict[str, Any] | None,
+        limit: int,
+    ) -> int | None:
+        try:
+            variables_key = orjson.dumps(raw_variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # an upload, or anything orjson cannot write: not cached
+            return operation_cost(schema, document, operation_name, raw_variables, limit)
+        key = (id(document), operation_name, variables_key)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is document:
+            self._entries.move_to_end(key)
+            return entry[1]
+        cost = operation_cost(schema, document, operation_name, raw_variables, limit)
+        self._entries[key] = (document, cost)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return cost
+
+
 _TEXTS = {
     "MAX_COST_EXCEEDED": {
         Language.FI: "Kysely on liian raskas (hinta yli {limit}). Pyydä pienempiä sivuja, "
@@ -382,9 +422,10 @@ class CostLimit(SchemaExtension):
     included (``requested`` is 0 when the document never reached execution).
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, cache: CostCache | None = None) -> None:
         super().__init__()
         self.limit = limit
+        self.cache = cache or CostCache(0)
         self.requested = 0
         self.charge: Charge | None = None
 
@@ -397,7 +438,7 @@ class CostLimit(SchemaExtension):
         execution = self.execution_context
         context = execution.context
         language = getattr(context, "language", Language.FI)
-        cost = operation_cost(
+        cost = self.cache.cost(
             execution.schema._schema,
             execution.graphql_document,
             execution.operation_name,

@@ -343,3 +343,29 @@ async def test_graphiql_introspection_runs_in_development_and_thirty_copies_do_n
     assert 1000 < result.extensions["cost"]["requested"] < LIMIT
     copies = "{ " + " ".join(f"s{i}: __schema {{ types {{ name }} }}" for i in range(30)) + " }"
     assert (await gql(client, copies)).codes() == ["MAX_COST_EXCEEDED"]
+
+
+def test_costs_are_remembered_per_document_and_variables(monkeypatch) -> None:
+    from schema import cost as cost_module
+
+    schema = build_schema()._schema
+    document = graphql.parse(operation("Invoices"))
+    computed: list[dict] = []
+    real = cost_module.operation_cost
+
+    def counting(schema, document, name, variables, limit):  # type: ignore[no-untyped-def]
+        computed.append(variables)
+        return real(schema, document, name, variables, limit)
+
+    monkeypatch.setattr(cost_module, "operation_cost", counting)
+    cache = cost_module.CostCache(size=2)
+    few = {"customerId": "x", "first": 2}
+    many = {"customerId": "x", "first": 100}
+    assert cache.cost(schema, document, None, few, LIMIT) == cache.cost(
+        schema, document, None, dict(few), LIMIT
+    )
+    assert cache.cost(schema, document, None, many, LIMIT) > cache.cost(schema, document, None, few, LIMIT)
+    assert computed == [few, many]
+    other = graphql.parse(operation("Invoices"))  # an equal text parsed again: another object
+    cache.cost(schema, other, None, few, LIMIT)
+    assert len(computed) == 3
