@@ -85,8 +85,9 @@ class _DocumentCheck:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        #: Per fragment: (field depth, introspection list depth), each capped at its limit + 1.
-        self._measured: dict[str, tuple[int, int]] = {}
+        #: Per fragment (and whether spread inside introspection): (field depth, introspection
+        #: list depth), each capped at its limit + 1.
+        self._measured: dict[tuple[str, bool], tuple[int, int]] = {}
         self._visiting: set[str] = set()
         self.aliases = 0
         self.directives = 0
@@ -154,21 +155,27 @@ class _DocumentCheck:
                 if not isinstance(selection, FragmentSpreadNode) and selection.selection_set is not None:
                     stack.append(selection.selection_set)
 
-    def _fragment(self, name: str) -> tuple[int, int]:
-        measured = self._measured.get(name)
+    def _fragment(self, name: str, inside: bool) -> tuple[int, int]:
+        key = (name, inside)
+        measured = self._measured.get(key)
         if measured is not None:
             return measured
         fragment = self.fragments.get(name)
         if fragment is None or name in self._visiting:
             return (0, 0)  # unknown or cyclic fragments are reported by the standard rules
         self._visiting.add(name)
-        measured = self._measure(fragment.selection_set, 0)
+        measured = self._measure(fragment.selection_set, 0, inside)
         self._visiting.discard(name)
-        self._measured[name] = measured
+        self._measured[key] = measured
         return measured
 
-    def _measure(self, selection_set: SelectionSetNode | None, nesting: int) -> tuple[int, int]:
-        """(depth of fields, depth of introspection lists) under ``selection_set``, capped."""
+    def _measure(
+        self, selection_set: SelectionSetNode | None, nesting: int, inside: bool = False
+    ) -> tuple[int, int]:
+        """(depth of fields, depth of introspection lists) under ``selection_set``, capped.
+
+        ``inside`` an introspection subtree fields add no depth, but its lists count.
+        """
         limits = self.limits
         cap_depth, cap_lists = limits.max_depth + 1, limits.max_introspection_lists + 1
         if nesting > 3 * cap_depth:  # inline fragments nested in inline fragments ...
@@ -176,47 +183,26 @@ class _DocumentCheck:
         depth = lists = 0
         for selection in _selections(selection_set):
             if isinstance(selection, FieldNode):
-                if selection.selection_set is None:
-                    depth = max(depth, 0 if selection.name.value.startswith("__") else 1)
-                    continue
                 name = selection.name.value
-                if name in ("__schema", "__type"):
-                    lists = max(lists, self._introspection_lists(selection.selection_set, nesting + 1))
+                enters = inside or name in ("__schema", "__type")
+                if selection.selection_set is None:
+                    if not enters and not name.startswith("__"):
+                        depth = max(depth, 1)
                     continue
-                below, below_lists = self._measure(selection.selection_set, nesting + 1)
-                depth, lists = max(depth, 1 + below), max(lists, below_lists)
+                below, below_lists = self._measure(selection.selection_set, nesting + 1, enters)
+                if enters:
+                    lists = max(lists, below_lists + (name in _INTROSPECTION_LISTS))
+                else:
+                    depth, lists = max(depth, 1 + below), max(lists, below_lists)
             elif isinstance(selection, InlineFragmentNode):
-                below, below_lists = self._measure(selection.selection_set, nesting + 1)
+                below, below_lists = self._measure(selection.selection_set, nesting + 1, inside)
                 depth, lists = max(depth, below), max(lists, below_lists)
             elif isinstance(selection, FragmentSpreadNode):
-                below, below_lists = self._fragment(selection.name.value)
+                below, below_lists = self._fragment(selection.name.value, inside)
                 depth, lists = max(depth, below), max(lists, below_lists)
             if depth >= cap_depth or lists >= cap_lists:
                 return (min(depth, cap_depth), min(lists, cap_lists))
         return (depth, lists)
-
-    def _introspection_lists(self, selection_set: SelectionSetNode | None, nesting: int) -> int:
-        """How deep introspection lists nest under ``selection_set`` (fragments expanded)."""
-        cap = self.limits.max_introspection_lists + 1
-        if nesting > 3 * (self.limits.max_depth + 1) + 20:
-            return cap
-        deepest = 0
-        for selection in _selections(selection_set):
-            if isinstance(selection, FieldNode):
-                inner = self._introspection_lists(selection.selection_set, nesting + 1)
-                deepest = max(deepest, inner + (selection.name.value in _INTROSPECTION_LISTS))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self._introspection_lists(selection.selection_set, nesting + 1))
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in self._visiting:
-                    self._visiting.add(name)
-                    deepest = max(deepest, self._introspection_lists(fragment.selection_set, nesting + 1))
-                    self._visiting.discard(name)
-            if deepest >= cap:
-                return cap
-        return deepest
 
 
 def check_document(document: DocumentNode, limits: Limits = DEFAULT_LIMITS) -> GraphQLError | None:

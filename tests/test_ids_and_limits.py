@@ -120,3 +120,17 @@ def test_inline_fragments_nested_deeply_are_refused() -> None:
     nested = "query { viewer { " + "... on Viewer { " * 60 + "user { id }" + " }" * 60 + " } }"
     [error] = _errors(nested)
     assert error.extensions == {"code": "QUERY_TOO_COMPLEX"}
+
+
+def test_fragments_spread_inside_introspection_are_measured_once_too() -> None:
+    import time
+
+    fragments = [f"fragment F{i} on __Schema {{ ...F{i + 1} ...F{i + 1} }}" for i in range(19)]
+    fragments.append("fragment F19 on __Schema { types { name } }")
+    document = "query { __schema { ...F0 } } " + " ".join(fragments)
+    started = time.perf_counter()
+    assert _errors(document) == []
+    assert time.perf_counter() - started < 0.5
+    nested = "fragment T on __Type { fields { type { fields { type { fields { name } } } } } }"
+    [error] = _errors("query { __schema { types { ...T } } } " + nested)
+    assert "Introspection" in error.message
