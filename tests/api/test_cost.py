@@ -21,7 +21,7 @@ from domain.base import today_helsinki
 from schema.build import build_schema
 from schema.cost import CostCalculator, operation_cost
 from schema.limits import DEFAULT_LIMITS
-from tests.conftest import ROOT, SHARED, count_statements, gql, login, operation
+from tests.conftest import ROOT, SHARED, count_statements, forget_rate_limits, gql, login, operation
 from tests.contract.test_operations import PENDING
 
 LIMIT = DEFAULT_LIMITS.max_cost
@@ -246,8 +246,6 @@ async def test_a_principal_over_its_budget_gets_429_with_retry_after(runtime) ->
         # Another principal has a budget of its own.
         await login(c, "maija")
         assert (await c.post("/graphql", json={"query": operation("Dashboard")})).status_code == 200
-    from tests.conftest import forget_rate_limits
-
     await forget_rate_limits(runtime)
 
 
@@ -263,8 +261,6 @@ async def test_anonymous_requests_share_a_budget_per_client_address(runtime) -> 
         statuses = [(await c.post("/graphql", json=query)).status_code for _ in range(5)]
         assert statuses[0] == 200 and statuses[-1] == 429
         assert (await d.post("/graphql", json=query)).status_code == 200
-    from tests.conftest import forget_rate_limits
-
     await forget_rate_limits(runtime)
 
 

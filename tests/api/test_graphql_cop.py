@@ -18,6 +18,7 @@ from app.http import build_app
 from app.settings import Mode
 from schema.build import build_schema
 from schema.limits import Limits
+from tests.conftest import forget_rate_limits
 
 
 @pytest.fixture
@@ -27,8 +28,6 @@ async def production(runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(replace(runtime, settings=settings, schema=schema))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
-    from tests.conftest import forget_rate_limits
-
     await forget_rate_limits(runtime)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.admission import Admission, QueueTimeout
 from app.http import build_app
-from tests.conftest import gql, login, operation
+from tests.conftest import forget_rate_limits, gql, login, operation
 
 
 async def test_places_are_given_in_order_of_arrival() -> None:
@@ -111,8 +111,6 @@ async def test_operations_over_the_places_wait_and_all_succeed(runtime) -> None:
         await login(c, "maija")
         results = await asyncio.gather(*(gql(c, operation("Dashboard")) for _ in range(12)))
         assert all(r.errors == [] and r.data["viewer"]["user"]["username"] == "maija" for r in results)
-    from tests.conftest import forget_rate_limits
-
     await forget_rate_limits(runtime)
 
 
