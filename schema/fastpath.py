@@ -1,4 +1,5 @@
-"""An execution fast path for long lists of leaf-only objects (``../shared/PERFORMANCE.md``).
+"""An execution fast path: long lists of leaf-only objects, and plain nested objects
+(``../shared/PERFORMANCE.md``).
 
 graphql-core completes a list of objects item by item and field by field: for each of
 35,040 consumption points and each of its five fields it builds resolve info, calls the
@@ -27,12 +28,17 @@ and their paths are exactly graphql-core's: a ``None`` item, a ``None`` in a non
 field, a value a leaf cannot coerce, an awaitable, an attribute that raises, an object
 type with ``is_type_of``. Nothing is ever half done: the fast path only reads.
 
-The same plan completes a single object of such a type (``complete_object_value``): the
-``Money`` of an invoice, its payment details, an address. Such small objects make up
-most of a page's fields (an invoices page of 12 invoices with their lines has ~400
-``Money`` objects), and graphql-core's per-field work is most of its cost. The same
-rules apply: anything unusual (a ``None`` in a non-null field, a value that does not
-coerce, an awaitable) and the object goes the stock way.
+Objects take a shorter way too (``collect_and_execute_subfields``). Each selected field
+that strawberry's default resolver reads (no arguments, no directive but ``@skip`` and
+``@include``) and whose type is a leaf, an object type without ``is_type_of`` whose own
+selection is all such fields, or a list of either, is read and completed here: no resolve
+info, path or per-field call of graphql-core. The other fields (resolvers such as an
+invoice's ``lines``, interfaces, unions) go through graphql-core as usual, and the two
+halves are merged in the selection's order. An invoices page's ``Money``, payment
+details (with their ``Money``), lines and edge cursors are about nine tenths of its
+fields. A field whose value is unusual (a ``None`` in a non-null position, a value that
+does not coerce, an awaitable, an attribute that raises, a list that is not a ``list`` or
+``tuple``) is handed to graphql-core whole, so that its errors and nulls are the stock ones.
 
 A *columnar sequence* is a sized, iterable sequence whose type has a method
 ``column(name)`` returning every item's value of attribute ``name`` as a sequence of the
@@ -59,6 +65,7 @@ from graphql import (
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLString,
@@ -257,6 +264,17 @@ def _int32(value: int) -> bool:
     return _INT_MIN <= value <= _INT_MAX
 
 
+def _enum_names(leaf: CustomGraphQLEnumType) -> dict[Any, str]:
+    """A strawberry enum's members by their GraphQL names."""
+    names = {}
+    for member in leaf.wrapped_cls:
+        for name, value in leaf.values.items():
+            if member.value == value.value:
+                names[member] = name
+                break
+    return names
+
+
 def column_serializer(leaf: Any, is_awaitable: Callable[[Any], bool]) -> ColumnSerializer:
     """How to coerce a column of values of the leaf type ``leaf`` (same results as the type)."""
     generic = _generic(leaf.coerce_output_value, is_awaitable)
@@ -269,13 +287,7 @@ def column_serializer(leaf: Any, is_awaitable: Callable[[Any], bool]) -> ColumnS
     if leaf is GraphQLBoolean:
         return _passthrough(bool, None, generic)
     if isinstance(leaf, CustomGraphQLEnumType):
-        names = {}
-        for member in leaf.wrapped_cls:
-            for name, value in leaf.values.items():
-                if member.value == value.value:
-                    names[member] = name
-                    break
-        return _mapped(leaf.wrapped_cls, names.__getitem__, generic)
+        return _mapped(leaf.wrapped_cls, _enum_names(leaf).__getitem__, generic)
     coerce = leaf.coerce_output_value
     if coerce is str:
         return _decimals(generic) if leaf.name == "Decimal" else generic
@@ -287,37 +299,91 @@ def column_serializer(leaf: Any, is_awaitable: Callable[[Any], bool]) -> ColumnS
     return generic
 
 
+def value_coercer(leaf: Any, is_awaitable: Callable[[Any], bool]) -> Callable[[Any], Any]:
+    """How to coerce one non-null value of the leaf type ``leaf`` (same results as the type;
+    raises ``_Fallback`` where the type would give an error or null)."""
+    coerce = leaf.coerce_output_value
+
+    def generic(value: Any) -> Any:
+        if is_awaitable(value) or isinstance(value, Exception):
+            raise _Fallback
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _Fallback
+        return coerced
+
+    def checked(valid: Callable[[Any], bool]) -> Callable[[Any], Any]:
+        return lambda value: value if valid(value) else generic(value)
+
+    exact: dict[type, Callable[[Any], Any] | None] = {}
+    if leaf is GraphQLFloat:
+        exact[float] = checked(isfinite)
+    elif leaf is GraphQLInt:
+        exact[int] = checked(_int32)
+    elif leaf is GraphQLString or leaf is GraphQLID:
+        exact[str] = None
+    elif leaf is GraphQLBoolean:
+        exact[bool] = None
+    elif isinstance(leaf, CustomGraphQLEnumType):
+        exact[leaf.wrapped_cls] = _enum_names(leaf).__getitem__
+    elif coerce is str and leaf.name == "Decimal":
+        exact[Decimal] = str
+    elif coerce is strawberry_isoformat and leaf.name == "DateTime":
+        exact[datetime] = format_datetime
+    elif coerce is strawberry_isoformat and leaf.name == "Date":
+        exact[date] = date.isoformat
+    if not exact:
+        return generic
+    ((kind, convert),) = exact.items()
+    if convert is None:
+        return lambda value: value if value.__class__ is kind else generic(value)
+    return lambda value: convert(value) if value.__class__ is kind else generic(value)
+
+
 # --------------------------------------------------------------------------------------
-# Plans: what a list of a given selection needs
+# Plans: what a selection on an object type needs
 # --------------------------------------------------------------------------------------
 
+_TYPENAME, _LEAF, _OBJECT, _LIST = range(4)
 
-class _FieldPlan:
-    __slots__ = ("attribute", "key", "nonnull", "serialize", "typename")
 
-    def __init__(
-        self,
-        key: str,
-        attribute: str | None,
-        nonnull: bool,
-        serialize: ColumnSerializer | None,
-        typename: str | None = None,
-    ) -> None:
+class _Step:
+    """How one response key of an object is completed without graphql-core's field machinery.
+
+    ``_LEAF``: the attribute's value coerced by ``coerce`` (one value) or ``serialize`` (a
+    column); ``_OBJECT``: a nested object completed by the all-fast plan ``sub``; ``_LIST``:
+    a list or tuple whose items ``item`` completes; ``_TYPENAME``: the object type's name.
+    """
+
+    __slots__ = ("attribute", "coerce", "item", "key", "kind", "nonnull", "serialize", "sub", "typename")
+
+    def __init__(self, key: str, kind: int, attribute: str | None = None, nonnull: bool = True) -> None:
         self.key = key
+        self.kind = kind
         self.attribute = attribute
         self.nonnull = nonnull
-        self.serialize = serialize
-        self.typename = typename
+        self.coerce: Callable[[Any], Any] | None = None
+        self.serialize: ColumnSerializer | None = None
+        self.sub: _ObjectPlan | None = None
+        self.item: _Step | None = None
+        self.typename: str | None = None
 
 
-class _ListPlan:
-    __slots__ = ("fields", "keys", "nonnull_items", "object_type")
+class _ObjectPlan:
+    """A selection on an object type: the response keys completed here (``steps``) and the
+    rest (``stock``, field details by response key) left to graphql-core, in the order of
+    the selection (``keys``)."""
 
-    def __init__(self, object_type: GraphQLObjectType, nonnull_items: bool, fields: list[_FieldPlan]) -> None:
+    __slots__ = ("keys", "leaves_only", "object_type", "steps", "stock")
+
+    def __init__(
+        self, object_type: GraphQLObjectType, keys: tuple[str, ...], steps: list[_Step], stock: dict[str, Any]
+    ) -> None:
         self.object_type = object_type
-        self.nonnull_items = nonnull_items
-        self.fields = fields
-        self.keys = tuple(f.key for f in fields)
+        self.keys = keys
+        self.steps = steps
+        self.stock = stock
+        self.leaves_only = not stock and all(s.kind in (_TYPENAME, _LEAF) for s in steps)
 
 
 def _dicts(keys: tuple[str, ...], columns: list[list[Any]]) -> list[dict[str, Any]]:
@@ -345,14 +411,15 @@ def _dicts(keys: tuple[str, ...], columns: list[list[Any]]) -> list[dict[str, An
 
 
 class FastPathExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context with the list fast path (see the module doc)."""
+    """strawberry's execution context with the fast path (see the module doc)."""
 
     #: Shorter lists go the stock way (the plan is not worth it); tests lower it.
     fast_path_min_items: ClassVar[int] = 32
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._list_plans: dict[tuple[int, int], tuple[Any, _ListPlan | None]] = {}
+        self._plans: dict[tuple[int, int], tuple[Any, _ObjectPlan | None]] = {}
+        self._coercers: dict[int, tuple[Callable[[Any], Any], ColumnSerializer]] = {}
 
     def complete_iterable_value(
         self,
@@ -375,39 +442,64 @@ class FastPathExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item_type, field_details_list, info, path, items, position_context
         )
 
-    def complete_object_value(
+    def collect_and_execute_subfields(
         self,
         return_type: Any,
         field_details_list: Any,
-        info: Any,
         path: Any,
         result: Any,
         position_context: Any,
     ) -> Any:
-        if return_type.is_type_of is None and not self.is_awaitable(result):
-            completed = self._complete_one(return_type, field_details_list, result)
-            if completed is not None:
-                return completed
-        return super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        """An object's fields: the plan's steps here, the rest (and any step that cannot
+        complete a value exactly) through graphql-core, merged in the selection's order."""
+        plan = self._plan(return_type, field_details_list)
+        if plan is None or not plan.steps:
+            return super().collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        done: dict[str, Any] = {}
+        failed = False
+        for step in plan.steps:
+            try:
+                done[step.key] = self._step_value(step, result)
+            except Exception:  # _Fallback, or an attribute that raises: graphql-core reports it
+                failed = True
+        if not failed and not plan.stock:
+            return done
+        stock = plan.stock
+        if failed:
+            grouped = self.collect_subfields(return_type, field_details_list).grouped_field_set
+            stock = {key: details for key, details in grouped.items() if key not in done}
+        executed = self.execute_fields(return_type, result, path, stock, position_context)
+        keys = plan.keys
+
+        def merged(rest: dict[str, Any]) -> dict[str, Any]:
+            return {
+                key: done[key] if key in done else rest[key] for key in keys if key in done or key in rest
+            }
+
+        if self.is_awaitable(executed):
+
+            async def later() -> dict[str, Any]:
+                return merged(await executed)
+
+            return later()
+        return merged(executed)
 
     # -- planning ---------------------------------------------------------------------
 
-    def _plan(self, item_type: Any, field_details_list: Any) -> _ListPlan | None:
-        key = (id(item_type), id(field_details_list))
-        cached = self._list_plans.get(key)
+    def _plan(self, object_type: Any, field_details_list: Any) -> _ObjectPlan | None:
+        key = (id(object_type), id(field_details_list))
+        cached = self._plans.get(key)
         if cached is not None:
             return cached[1]
-        plan = self._make_plan(item_type, field_details_list)
+        plan = self._make_plan(object_type, field_details_list)
         # Keep the details list alive with its plan, so that its id is not reused.
-        self._list_plans[key] = (field_details_list, plan)
+        self._plans[key] = (field_details_list, plan)
         return plan
 
-    def _make_plan(self, item_type: Any, field_details_list: Any) -> _ListPlan | None:
-        nonnull_items = isinstance(item_type, GraphQLNonNull)
-        object_type = item_type.of_type if nonnull_items else item_type
-        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+    def _make_plan(self, object_type: Any, field_details_list: Any) -> _ObjectPlan | None:
+        if not isinstance(object_type, GraphQLObjectType):
             return None
         manager = self.middleware_manager
         if manager is not None and manager.middlewares:
@@ -415,92 +507,156 @@ class FastPathExecutionContext(StrawberryGraphQLCoreExecutionContext):
         collected = self.collect_subfields(object_type, field_details_list)
         if collected.new_defer_usages or collected.forbidden_directive_instances:
             return None
-        fields: list[_FieldPlan] = []
+        steps: list[_Step] = []
+        stock: dict[str, Any] = {}
         for response_key, details in collected.grouped_field_set.items():
-            for detail in details:
-                node = detail.node
-                if node.arguments or node.selection_set is not None:
-                    return None
-                if any(d.name.value not in _SKIP_INCLUDE for d in node.directives or ()):
-                    return None
-            name = details[0].node.name.value
-            if name == "__typename":
-                fields.append(_FieldPlan(response_key, None, True, None, typename=object_type.name))
-                continue
-            field_def = self.schema.get_field(object_type, name)
-            if field_def is None:
-                continue  # the stock executor leaves unknown fields out as well
-            definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                definition is None
-                or field_def.resolve is None
-                or not getattr(field_def.resolve, "_is_default", False)
-                or not getattr(definition, "is_basic_field", False)
-                or getattr(definition, "default_resolver", None) is not getattr
-            ):
+            step = self._make_step(object_type, response_key, details)
+            if step is None:
+                stock[response_key] = details
+            else:
+                steps.append(step)
+        return _ObjectPlan(object_type, tuple(collected.grouped_field_set), steps, stock)
+
+    def _make_step(self, object_type: GraphQLObjectType, key: str, details: Any) -> _Step | None:
+        """The step for one response key, or None when graphql-core must execute it."""
+        for detail in details:
+            node = detail.node
+            if node.arguments or any(d.name.value not in _SKIP_INCLUDE for d in node.directives or ()):
                 return None
-            return_type = field_def.type
-            nonnull = isinstance(return_type, GraphQLNonNull)
-            leaf = return_type.of_type if nonnull else return_type
-            if not is_leaf_type(leaf):
+        name = details[0].node.name.value
+        if name == "__typename":
+            step = _Step(key, _TYPENAME)
+            step.typename = object_type.name
+            return step
+        field_def = self.schema.get_field(object_type, name)
+        if field_def is None:
+            return None  # the stock executor leaves unknown fields out
+        definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if (
+            definition is None
+            or field_def.resolve is None
+            or not getattr(field_def.resolve, "_is_default", False)
+            or not getattr(definition, "is_basic_field", False)
+            or getattr(definition, "default_resolver", None) is not getattr
+        ):
+            return None
+        step = self._value_step(key, field_def.type, details)
+        if step is not None:
+            step.attribute = definition.python_name
+        return step
+
+    def _value_step(self, key: str, graphql_type: Any, details: Any) -> _Step | None:
+        """How a value of ``graphql_type`` completes: a leaf, an object whose selection is
+        all steps, or a list of either; None for anything else (abstract types, lists of
+        lists, objects with ``is_type_of`` or with fields graphql-core must execute)."""
+        nonnull = isinstance(graphql_type, GraphQLNonNull)
+        inner = graphql_type.of_type if nonnull else graphql_type
+        if is_leaf_type(inner):
+            step = _Step(key, _LEAF, nonnull=nonnull)
+            step.coerce, step.serialize = self._coercer(inner)
+            return step
+        if isinstance(inner, GraphQLObjectType):
+            if inner.is_type_of is not None:
                 return None
+            sub = self._plan(inner, details)
+            if sub is None or sub.stock:
+                return None
+            step = _Step(key, _OBJECT, nonnull=nonnull)
+            step.sub = sub
+            return step
+        if isinstance(inner, GraphQLList) and not isinstance(
+            inner.of_type.of_type if isinstance(inner.of_type, GraphQLNonNull) else inner.of_type, GraphQLList
+        ):
+            item = self._value_step(key, inner.of_type, details)
+            if item is None:
+                return None
+            step = _Step(key, _LIST, nonnull=nonnull)
+            step.item = item
+            return step
+        return None
+
+    def _coercer(self, leaf: Any) -> tuple[Callable[[Any], Any], ColumnSerializer]:
+        """One value's and one column's coercion for the leaf type (made once per type)."""
+        found = self._coercers.get(id(leaf))
+        if found is None:
             if isinstance(leaf, GraphQLEnumType) and not isinstance(leaf, CustomGraphQLEnumType):
                 serialize = _generic(leaf.coerce_output_value, self.is_awaitable)
             else:
                 serialize = column_serializer(leaf, self.is_awaitable)
-            fields.append(_FieldPlan(response_key, definition.python_name, nonnull, serialize))
-        return _ListPlan(object_type, nonnull_items, fields)
+            found = self._coercers[id(leaf)] = (value_coercer(leaf, self.is_awaitable), serialize)
+        return found
 
     # -- completing -------------------------------------------------------------------
+
+    def _step_value(self, step: _Step, source: Any) -> Any:
+        kind = step.kind
+        if kind == _TYPENAME:
+            return step.typename
+        value = getattr(source, step.attribute)  # type: ignore[arg-type]
+        if value is None:
+            if step.nonnull:
+                raise _Fallback
+            return None
+        if kind == _LEAF:
+            return step.coerce(value)  # type: ignore[misc]
+        return self._complete_value(step, value)
+
+    def _complete_value(self, step: _Step, value: Any) -> Any:
+        """A non-null value of an object or list step."""
+        if step.kind == _OBJECT:
+            if self.is_awaitable(value) or isinstance(value, Exception):
+                raise _Fallback
+            return {s.key: self._step_value(s, value) for s in step.sub.steps}  # type: ignore[union-attr]
+        if value.__class__ is not list and value.__class__ is not tuple:
+            raise _Fallback
+        item = step.item
+        assert item is not None
+        if item.kind == _LEAF:
+            return item.serialize(value, item.nonnull)  # type: ignore[misc]
+        out = []
+        for element in value:
+            if element is None:
+                if item.nonnull:
+                    raise _Fallback
+                out.append(None)
+            else:
+                out.append(self._complete_value(item, element))
+        return out
 
     def _complete_fast(
         self, item_type: Any, field_details_list: Any, path: Any, items: Any, size: int
     ) -> list[Any] | None:
+        """A long list of leaf-only objects, column by column."""
         if self.get_stream_usage(field_details_list, path) is not None:
             return None
-        plan = self._plan(item_type, field_details_list)
-        if plan is None:
+        nonnull_items = isinstance(item_type, GraphQLNonNull)
+        object_type = item_type.of_type if nonnull_items else item_type
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            return None
+        plan = self._plan(object_type, field_details_list)
+        if plan is None or not plan.leaves_only:
             return None
         column_of = getattr(items, "column", None) if not isinstance(items, list | tuple) else None
         try:
             if column_of is None:
                 self._check_items(items)
             columns: list[list[Any]] = []
-            for field in plan.fields:
-                if field.typename is not None:
-                    columns.append([field.typename] * size)
+            for step in plan.steps:
+                if step.kind == _TYPENAME:
+                    columns.append([step.typename] * size)
                     continue
-                assert field.attribute is not None and field.serialize is not None
-                values = column_of(field.attribute) if column_of is not None else None
+                assert step.attribute is not None and step.serialize is not None
+                values = column_of(step.attribute) if column_of is not None else None
                 if values is None or len(values) != size:
-                    values = list(map(attrgetter(field.attribute), items))
-                columns.append(field.serialize(values, field.nonnull))
+                    values = list(map(attrgetter(step.attribute), items))
+                columns.append(step.serialize(values, step.nonnull))
         except _Fallback:
             return None
         except Exception:
             return None  # e.g. an attribute that raises: the stock path reports it
         if not columns:
             return [{} for _ in range(size)]
-        return _dicts(plan.keys, columns)
-
-    def _complete_one(self, object_type: Any, field_details_list: Any, result: Any) -> dict[str, Any] | None:
-        """One object of a leaf-only selection as its dictionary, or ``None`` (the stock way)."""
-        plan = self._plan(object_type, field_details_list)
-        if plan is None or result is None or isinstance(result, Exception):
-            return None
-        completed: dict[str, Any] = {}
-        try:
-            for field in plan.fields:
-                if field.typename is not None:
-                    completed[field.key] = field.typename
-                    continue
-                assert field.attribute is not None and field.serialize is not None
-                completed[field.key] = field.serialize([getattr(result, field.attribute)], field.nonnull)[0]
-        except _Fallback:
-            return None
-        except Exception:
-            return None  # e.g. an attribute that raises: the stock path reports it
-        return completed
+        return _dicts(tuple(step.key for step in plan.steps), columns)
 
     def _check_items(self, items: Sequence[Any]) -> None:
         """Rows must be plain objects: no None (its nullability is the stock path's), no awaitables."""

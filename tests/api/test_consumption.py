@@ -489,14 +489,13 @@ def test_format_datetime_is_isoformat() -> None:
 
 
 class _Counting(FastPathExecutionContext):
-    """The server's fast path, counting the single objects it completes itself."""
+    """The server's fast path, counting the nested objects and lists it completes itself."""
 
     objects = 0
 
-    def _complete_one(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        completed = super()._complete_one(*args, **kwargs)
-        if completed is not None:
-            type(self).objects += 1
+    def _complete_value(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        completed = super()._complete_value(*args, **kwargs)
+        type(self).objects += 1
         return completed
 
 
@@ -585,3 +584,74 @@ async def test_a_single_object_with_a_bad_value_goes_the_stock_way() -> None:
     assert result_of(got) == result_of(expected)
     assert got.data == {"good": {"amount": "1.50", "note": None}, "bad": None}
     assert [e.path for e in got.errors] == [["bad", "amount"]]
+
+
+@strawberry.type
+class Leaf:
+    value: int
+    label: str | None
+
+
+@strawberry.type
+class Branch:
+    name: str
+    leaf: Leaf | None
+    leaves: list[Leaf | None]
+    strict: list[Leaf]
+    tags: list[str]
+
+    @strawberry.field
+    async def later(self) -> str:
+        return f"later {self.name}"
+
+    @strawberry.field
+    def broken(self) -> Leaf | None:
+        raise ValueError("broken on purpose")
+
+
+async def test_nested_objects_and_resolvers_merge_as_the_stock_executor_merges_them() -> None:
+    """Fast and stock fields interleaved, nested lists, bad values deep inside: same result,
+    same errors, same key order as graphql-core alone."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def branches(self) -> list[Branch | None]:
+            good = Leaf(value=1, label=None)
+            return [
+                Branch(name="a", leaf=good, leaves=[good, None], strict=[good], tags=["x", "y"]),
+                # a None in a non-null list item and a string where an Int belongs
+                Branch(
+                    name="b",
+                    leaf=Leaf(value="two", label="l"),  # type: ignore[arg-type]
+                    leaves=[],
+                    strict=[None],  # type: ignore[list-item]
+                    tags=(),  # type: ignore[arg-type]
+                ),
+                # a generator is iterable: graphql-core takes it, the fast path hands it over
+                Branch(name="c", leaf=None, leaves=(x for x in [good]), strict=[], tags=["z"]),  # type: ignore[arg-type]
+            ]
+
+    query = """{ branches { later name leaf { value label __typename } broken { value }
+                  ls: leaves { value } strict { label value } tags n2: name } }"""
+    stock = strawberry.Schema(query=Query)
+    fast = strawberry.Schema(query=Query, execution_context_class=_Counting)
+    _Counting.objects = 0
+    expected, got = await stock.execute(query), await fast.execute(query)
+    assert result_of(got) == result_of(expected)
+    assert orjson.dumps(got.data) == orjson.dumps(expected.data)
+    assert got.data is not None and got.data["branches"][0] == {
+        "later": "later a",
+        "name": "a",
+        "leaf": {"value": 1, "label": None, "__typename": "Leaf"},
+        "broken": None,
+        "ls": [{"value": 1}, None],
+        "strict": [{"label": None, "value": 1}],
+        "tags": ["x", "y"],
+        "n2": "a",
+    }
+    assert {tuple(e.path) for e in got.errors} >= {
+        ("branches", 1, "leaf", "value"),
+        ("branches", 0, "broken"),
+    }
+    assert _Counting.objects > 3
