@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.hashing import token_hash
@@ -306,6 +306,11 @@ def is_live(record: SessionRecord, *, idle: timedelta, now: datetime) -> bool:
     return not record.ended and now < record.expires_at and now < record.last_seen_at + idle
 
 
+#: The role of a session's user, for stores that keep sessions apart from users (Redis);
+#: built once (building the statement was a third of the lookup's CPU).
+_ROLE_OF_USER = select(User.role).where(User.id == bindparam("user_id"))
+
+
 async def principal_from_session(db: AsyncSession, token: str | None) -> Principal | None:
     """The principal of a live session token, or ``None`` (unknown, timed out or ended).
 
@@ -325,7 +330,7 @@ async def principal_from_session(db: AsyncSession, token: str | None) -> Princip
         return None
     role = record.role
     if role is None:
-        role = await db.scalar(select(User.role).where(User.id == record.user_id))
+        role = await db.scalar(_ROLE_OF_USER, {"user_id": record.user_id})
         if role is None:
             return None
     if now - record.last_seen_at >= TOUCH_INTERVAL:
