@@ -1,22 +1,24 @@
 """The one place that answers "may this principal do LEVEL on SECTION of CUSTOMER".
 
 Access comes from ownership (``READ_WRITE`` on every section) and from active access
-grants (a delegate's or a housing manager's levels per section). It is evaluated per
-request from the database, never cached across requests, so a revoke takes effect on
-the very next request.
+grants (a delegate's or a housing manager's levels per section) whose last day of access
+(``valid_until``, Helsinki time) has not passed. It is evaluated per request from the
+database, never cached across requests, so a revoke or an end date takes effect on the
+very next request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, and_, bindparam, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.principal import Principal
-from domain.base import AccessLevel, Relationship, Section
+from domain.base import AccessLevel, Relationship, Section, today_helsinki
 from domain.customers import AccessGrant, CustomerOwner, GrantKind, GrantStatus
 from domain.users import User
 
@@ -78,7 +80,8 @@ def _access_statement(some: bool) -> Any:
                 AccessGrant.status == GrantStatus.PENDING,
                 func.lower(AccessGrant.grantee_email) == verified_email,
             ),
-        )
+        ),
+        or_(AccessGrant.valid_until.is_(None), AccessGrant.valid_until >= bindparam("today", type_=Date)),
     )
     owned = select(CustomerOwner.customer_id, null(), null(), null(), literal(True)).where(
         CustomerOwner.user_id == user
@@ -96,9 +99,13 @@ _ACCESS_OF_SOME = _access_statement(some=True)
 
 
 async def access_by_customer(
-    db: AsyncSession, principal: Principal | None, customer_ids: Iterable[int] | None = None
+    db: AsyncSession,
+    principal: Principal | None,
+    customer_ids: Iterable[int] | None = None,
+    today: date | None = None,
 ) -> dict[int, CustomerAccess]:
-    """Effective access of ``principal`` to the given customers (or all it can reach).
+    """Effective access of ``principal`` to the given customers (or all it can reach), as
+    of ``today`` in Finland (the request's day; now by default).
 
     Customers it cannot reach are absent from the result. Staff and anonymous principals
     reach none: customer service works through its own operations.
@@ -108,10 +115,11 @@ async def access_by_customer(
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids == []:
         return {}
+    values = {"user_id": principal.user_id, "today": today or today_helsinki()}
     if ids is None:
-        rows = (await db.execute(_ACCESS_OF_ALL, {"user_id": principal.user_id})).all()
+        rows = (await db.execute(_ACCESS_OF_ALL, values)).all()
     else:
-        rows = (await db.execute(_ACCESS_OF_SOME, {"user_id": principal.user_id, "ids": ids})).all()
+        rows = (await db.execute(_ACCESS_OF_SOME, {**values, "ids": ids})).all()
     owned = {customer_id for customer_id, *_, is_owner in rows if is_owner}
     result = {cid: CustomerAccess(cid, Relationship.OWNER, _OWNER_LEVELS) for cid in owned}
     merged: dict[int, tuple[Relationship, dict[Section, AccessLevel]]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -81,11 +81,17 @@ class GrantKind(StrEnum):
 
 
 class GrantStatus(StrEnum):
-    """Lifecycle of an access grant."""
+    """Lifecycle of an access grant. ``EXPIRED`` is never stored: it is what an active or
+    pending grant is once its ``valid_until`` has passed (``grant_status``)."""
 
     ACTIVE = "ACTIVE"
     PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
     REVOKED = "REVOKED"
+
+
+#: The longest note an owner can keep on a grant.
+GRANT_NOTE_MAX_LENGTH = 500
 
 
 class AccessGrant(SQLModel, table=True):
@@ -111,6 +117,22 @@ class AccessGrant(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     granted_by_user_id: int = Field(foreign_key="users.id")
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The last day of access (Helsinki time); None: until revoked.
+    valid_until: date | None = Field(default=None)
+    #: The owner's own note ("accountant, tax year 2026").
+    note: str | None = Field(default=None, max_length=GRANT_NOTE_MAX_LENGTH)
+
+
+def grant_status(grant: AccessGrant, today: date) -> GrantStatus:
+    """A grant's status as of ``today`` in Finland: an active or pending grant whose last
+    day of access has passed is ``EXPIRED`` (and grants nothing, ``auth.access``)."""
+    if (
+        grant.status is not GrantStatus.REVOKED
+        and grant.valid_until is not None
+        and grant.valid_until < today
+    ):
+        return GrantStatus.EXPIRED
+    return grant.status
 
 
 class GridOperator(SQLModel, table=True):

@@ -10,6 +10,7 @@ marked ``ACTIVE``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,7 +21,14 @@ from auth.passwords import verify_password
 from auth.quotas import claim_grant
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
-from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
+from domain.customers import (
+    GRANT_NOTE_MAX_LENGTH,
+    AccessGrant,
+    Customer,
+    GrantKind,
+    GrantStatus,
+    grant_status,
+)
 from domain.session import transaction
 from domain.users import User, UserRole
 from resolvers.auth import FieldError, rate_limited
@@ -71,11 +79,44 @@ TEXTS: dict[str, dict[Language, str]] = {
         Language.SV: "Kundnumret finns inte.",
         Language.EN: "No customer has that customer number.",
     },
+    "valid_until_past": {
+        Language.FI: "Viimeinen käyttöpäivä ei voi olla menneisyydessä.",
+        Language.SV: "Den sista dagen kan inte ligga i det förflutna.",
+        Language.EN: "The last day of access cannot be in the past.",
+    },
+    "note_too_long": {
+        Language.FI: "Muistiinpanossa voi olla enintään {max} merkkiä.",
+        Language.SV: "Anteckningen får ha högst {max} tecken.",
+        Language.EN: "The note can have at most {max} characters.",
+    },
+    "grant_revoked": {
+        Language.FI: "Peruttua käyttöoikeutta ei voi muuttaa. Anna käyttöoikeus uudelleen.",
+        Language.SV: "En återkallad behörighet kan inte ändras. Ge behörigheten på nytt.",
+        Language.EN: "A revoked grant cannot be changed. Grant access again.",
+    },
 }
 
 #: Wrong passwords allowed when granting, per user and 15 minutes.
 GRANT_PASSWORD_ATTEMPTS = 5
 GRANT_PASSWORD_WINDOW = 15 * 60
+
+
+class _Keep:
+    """A grant term left out of the input: it stays as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True)
+class GrantTerms:
+    """A grant's last day of access and note as the owner gave them (``KEEP``: left out)."""
+
+    valid_until: date | None = KEEP
+    note: str | None = KEEP
 
 
 @dataclass
@@ -151,12 +192,64 @@ def _normalised_email(address: str) -> str | None:
         return None
 
 
+def _checked_terms(ctx: Context, terms: GrantTerms) -> GrantTerms | FieldError:
+    """The terms with the note trimmed (empty: none), or why they are refused."""
+    if terms.valid_until is not KEEP and terms.valid_until is not None and terms.valid_until < ctx.today:
+        return _error(ctx, ["validUntil"], "INVALID_INPUT", "valid_until_past")
+    note = terms.note
+    if isinstance(note, str):
+        note = note.strip() or None
+        if note is not None and len(note) > GRANT_NOTE_MAX_LENGTH:
+            return _error(ctx, ["note"], "INVALID_INPUT", "note_too_long", max=GRANT_NOTE_MAX_LENGTH)
+    return GrantTerms(valid_until=terms.valid_until, note=note)
+
+
+def _apply_terms(grant: AccessGrant, terms: GrantTerms) -> dict[str, Any]:
+    """Set the given terms on ``grant``; the audit details of what changed (before, after)."""
+    changed: dict[str, Any] = {}
+    for name in ("valid_until", "note"):
+        value = getattr(terms, name)
+        if value is not KEEP and value != getattr(grant, name):
+            before = getattr(grant, name)
+            changed[name] = [
+                before.isoformat() if isinstance(before, date) else before,
+                value.isoformat() if isinstance(value, date) else value,
+            ]
+            setattr(grant, name, value)
+    return changed
+
+
+async def _password_confirmed(ctx: Context, db: Any, password: str, limiter_key: str) -> FieldError | None:
+    """The owner's own password, counted against ``GRANT_PASSWORD_ATTEMPTS`` when wrong."""
+    principal = ctx.require_principal()
+    owner = await db.get(User, principal.user_id)
+    assert owner is not None
+    if len(password) > 1024 or not verify_password(owner.password_hash, password):
+        if ctx.limiter is not None:
+            await ctx.limiter.hit(
+                limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+            )
+        return _error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")
+    return None
+
+
+async def _password_attempts_left(ctx: Context, limiter_key: str) -> FieldError | None:
+    if ctx.limiter is not None:
+        verdict = await ctx.limiter.peek(
+            limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+        )
+        if not verdict.allowed:
+            return rate_limited(ctx, verdict.retry_after)
+    return None
+
+
 async def grant_access(
     ctx: Context,
     customer_gid: str,
     grantee_email: str,
     permissions: list[tuple[Section, AccessLevel]],
     password: str,
+    terms: GrantTerms = GrantTerms(),
 ) -> GrantResult:
     """An owner grants (or changes) access for an email address, confirming with their password,
     within the owner's daily grants quota (``auth.quotas``; a wrong password counts nothing)."""
@@ -171,18 +264,18 @@ async def grant_access(
     email = _normalised_email(grantee_email)
     if email is None:
         return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_EMAIL", "invalid_email")])
+    checked = _checked_terms(ctx, terms)
+    if isinstance(checked, FieldError):
+        return GrantResult(errors=[checked])
     limiter_key = f"grant-password:{principal.user_id}"
-    if ctx.limiter is not None:
-        verdict = await ctx.limiter.peek(
-            limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
-        )
-        if not verdict.allowed:
-            return GrantResult(errors=[rate_limited(ctx, verdict.retry_after)])
+    refused = await _password_attempts_left(ctx, limiter_key)
+    if refused is not None:
+        return GrantResult(errors=[refused])
     quota = await claim_grant(ctx.limiter, principal.user_id)
     if quota.refusal is not None:
         return GrantResult(errors=[quota_refused(ctx, quota.refusal)])
     async with quota:  # given back unless the grant commits
-        result = await _store_grant(ctx, customer_id, email, levels, password, limiter_key)
+        result = await _store_grant(ctx, customer_id, email, levels, password, limiter_key, checked)
         if not result.errors:
             quota.keep()
     return result
@@ -195,18 +288,16 @@ async def _store_grant(
     levels: dict[Section, AccessLevel],
     password: str,
     limiter_key: str,
+    terms: GrantTerms,
 ) -> GrantResult:
     """The transaction of ``grant_access``: the password check and the grant."""
     principal = ctx.require_principal()
     async with transaction(ctx.sessions) as db:
+        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        if wrong is not None:
+            return GrantResult(errors=[wrong])
         owner = await db.get(User, principal.user_id)
         assert owner is not None
-        if len(password) > 1024 or not verify_password(owner.password_hash, password):
-            if ctx.limiter is not None:
-                await ctx.limiter.hit(
-                    limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
-                )
-            return GrantResult(errors=[_error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")])
         if email == owner.email.lower():
             return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_INPUT", "self_grant")])
         existing = (
@@ -221,6 +312,8 @@ async def _store_grant(
         ).scalar_one_or_none()
         if existing is not None:
             before = dict(existing.permissions)
+            if terms.valid_until is KEEP and grant_status(existing, ctx.today) is GrantStatus.EXPIRED:
+                terms = GrantTerms(valid_until=None, note=terms.note)  # granting again renews it
             existing.permissions = permissions_of(levels)
             grant = existing
             action, extra = "access_grant.changed", {"before": before}
@@ -235,6 +328,7 @@ async def _store_grant(
             )
             db.add(grant)
             action, extra = "access_grant.granted", {}
+        extra.update(_apply_terms(grant, terms))
         await db.flush()
         record_event(
             db,
@@ -246,6 +340,56 @@ async def _store_grant(
             permissions=grant.permissions,
             **extra,
         )
+    return GrantResult(grants=[grant])
+
+
+async def update_access_grant(
+    ctx: Context,
+    grant_gid: str,
+    permissions: list[tuple[Section, AccessLevel]] | None,
+    password: str,
+    terms: GrantTerms,
+) -> GrantResult:
+    """The owner changes a grant's levels (``None``: unchanged), last day or note; all or
+    nothing, confirmed with their password, audited. A revoked grant stays revoked."""
+    principal = ctx.require_principal()
+    grant_id = pk_of(grant_gid, "AccessGrant")
+    if grant_id is None:
+        raise not_found()
+    levels = None if permissions is None else _levels_from_input(ctx, permissions)
+    if isinstance(levels, FieldError):
+        return GrantResult(errors=[levels])
+    checked = _checked_terms(ctx, terms)
+    if isinstance(checked, FieldError):
+        return GrantResult(errors=[checked])
+    limiter_key = f"grant-password:{principal.user_id}"
+    refused = await _password_attempts_left(ctx, limiter_key)
+    if refused is not None:
+        return GrantResult(errors=[refused])
+    async with transaction(ctx.sessions) as db:
+        grant = await db.get(AccessGrant, grant_id)
+        if grant is None or grant.kind is not GrantKind.DELEGATE:
+            raise not_found()  # housing-manager attachments are customer service's
+        await owner_access(ctx, grant.customer_id)
+        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        if wrong is not None:
+            return GrantResult(errors=[wrong])
+        if grant.status is GrantStatus.REVOKED:
+            return GrantResult(errors=[_error(ctx, ["grantId"], "INVALID_INPUT", "grant_revoked")])
+        changed = _apply_terms(grant, checked)
+        if levels is not None and permissions_of(levels) != grant.permissions:
+            changed["permissions"] = [dict(grant.permissions), permissions_of(levels)]
+            grant.permissions = permissions_of(levels)
+        if changed:
+            record_event(
+                db,
+                "access_grant.updated",
+                actor_user_id=principal.user_id,
+                customer_id=grant.customer_id,
+                grantId=grant.id,
+                granteeEmail=grant.grantee_email,
+                changes=changed,
+            )
     return GrantResult(grants=[grant])
 
 

@@ -35,7 +35,7 @@ async def viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]
 
 async def _read_viewer_customers(ctx: Context) -> list[tuple[Customer, CustomerAccess]]:
     async with ctx.sessions() as db:
-        accesses = await access_by_customer(db, ctx.principal, None)
+        accesses = await access_by_customer(db, ctx.principal, None, ctx.today)
         if not accesses:
             return []
         rows = (await db.execute(select(Customer).where(Customer.id.in_(list(accesses))))).scalars().all()

@@ -151,7 +151,7 @@ class Loaders:
 
     async def _load_access(self, customer_ids: list[int]) -> list[CustomerAccess | None]:
         async with self._sessions() as db:
-            found = await access_by_customer(db, self._principal, customer_ids)
+            found = await access_by_customer(db, self._principal, customer_ids, self.today)
         await self.activate_pending_grants(found.values())
         return [found.get(cid) for cid in customer_ids]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -23,7 +23,8 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 GrantStatus = strawberry.enum(
     domain.GrantStatus,
-    description="`PENDING` until a user with the grantee's verified email exists; `REVOKED` ends it.",
+    description="`PENDING` until a user with the grantee's verified email exists; `EXPIRED` once "
+    "the last day of access has passed (a new end date renews it); `REVOKED` ends it.",
 )
 
 
@@ -31,8 +32,11 @@ GrantStatus = strawberry.enum(
 class AccessGrant(Node):
     grantee_email: str = strawberry.field(description="The email address access was given to.")
     permissions: list[SectionAccess] = strawberry.field(description="The level given per section.")
-    status: GrantStatus = strawberry.field(description="Active, pending or revoked.")
     created_at: datetime = strawberry.field(description="When the grant was made.")
+    valid_until: date | None = strawberry.field(
+        description="The last day of access (Finnish time); null: until revoked."
+    )
+    note: str | None = strawberry.field(description="The owner's own note about the grant.")
     row: strawberry.Private[domain.AccessGrant]
     customer_id: strawberry.Private[int]
 
@@ -44,11 +48,16 @@ class AccessGrant(Node):
             permissions=[
                 SectionAccess(section=s, level=level) for s, level in resolvers.grant_levels(row).items()
             ],
-            status=row.status,
             created_at=row.created_at,
+            valid_until=row.valid_until,
+            note=row.note,
             row=row,
             customer_id=row.customer_id,
         )
+
+    @strawberry.field(description="Pending, active, expired or revoked, as of today in Finland.")
+    def status(self, info: strawberry.Info) -> GrantStatus:
+        return domain.grant_status(self.row, info.context.today)
 
     @strawberry.field(description="The customer the access is to.")
     async def customer(self, info: strawberry.Info) -> CustomerRef:
@@ -57,9 +66,9 @@ class AccessGrant(Node):
         access = await loaders.access_by_customer_id.load(self.customer_id)
         return lazy_type(CustomerRef).from_row(row, access)
 
-    @strawberry.field(description="The user the grant is active for; null while pending or revoked.")
+    @strawberry.field(description="The user the grant is active for; null while pending, expired or revoked.")
     async def grantee(self, info: strawberry.Info) -> User | None:
-        if self.row.grantee_user_id is None or self.row.status is not domain.GrantStatus.ACTIVE:
+        if self.row.grantee_user_id is None or self.status(info) is not domain.GrantStatus.ACTIVE:
             return None
         user = await info.context.loaders.user_by_id.load(self.row.grantee_user_id)
         return None if user is None else User.from_row(user)
@@ -76,6 +85,15 @@ class SectionAccessInput:
     level: AccessLevel = strawberry.field(description="READ or READ_WRITE.")
 
 
+def _terms(valid_until: date | None, note: str | None) -> resolvers.GrantTerms:
+    """The grant terms given (a left-out field, ``UNSET``, is kept as it is)."""
+    keep = resolvers.KEEP
+    return resolvers.GrantTerms(
+        valid_until=keep if valid_until is strawberry.UNSET else valid_until,
+        note=keep if note is strawberry.UNSET else note,
+    )
+
+
 def _levels(permissions: list[SectionAccessInput]) -> list[tuple[base.Section, base.AccessLevel]]:
     return [(base.Section(p.section.value), base.AccessLevel(p.level.value)) for p in permissions]
 
@@ -88,6 +106,39 @@ class GrantAccessInput:
         description="A level per section; granting again to the same email replaces the levels."
     )
     password: str = strawberry.field(description="Your own password, to confirm.")
+    valid_until: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The last day of access (Finnish time, today or later); left out: until revoked "
+        "(granting again keeps the end date, or clears it when the grant had expired).",
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Your own note, at most {domain.GRANT_NOTE_MAX_LENGTH} characters; granting again "
+        "without it keeps the note.",
+    )
+
+
+@strawberry.input(
+    description="Changes to a grant you gave; a field left out stays as it is. Confirmed with your password."
+)
+class UpdateAccessGrantInput:
+    grant_id: strawberry.ID = strawberry.field(description="ID of the grant.")
+    password: str = strawberry.field(description="Your own password, to confirm.")
+    permissions: list[SectionAccessInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New levels per section (replacing all); null or left out: unchanged.",
+    )
+    valid_until: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New last day of access (today or later; renews an expired grant); null: until revoked.",
+    )
+    note: str | None = strawberry.field(default=strawberry.UNSET, description="New note; null clears it.")
+
+
+@strawberry.type(description="Result of `updateAccessGrant`.")
+class UpdateAccessGrantPayload:
+    grant: AccessGrant | None = strawberry.field(description="The grant as changed; null on failure.")
+    errors: list[UserError] = strawberry.field(description="Empty on success; nothing changes otherwise.")
 
 
 @strawberry.type(description="Result of `grantAccess`; the same whether or not the email is registered.")
@@ -136,9 +187,27 @@ class AccessMutations:
             input.grantee_email,
             _levels(input.permissions),
             input.password,
+            _terms(input.valid_until, input.note),
         )
         grant = AccessGrant.from_row(result.grants[0]) if result.grants else None
         return GrantAccessPayload(grant=grant, errors=user_errors(result.errors))
+
+    @strawberry.mutation(
+        description="Change the sections, levels, last day or note of a grant you gave (owner only)."
+    )
+    async def update_access_grant(
+        self, info: strawberry.Info, input: UpdateAccessGrantInput
+    ) -> UpdateAccessGrantPayload:
+        permissions = input.permissions
+        result = await resolvers.update_access_grant(
+            info.context,
+            str(input.grant_id),
+            None if permissions is None or permissions is strawberry.UNSET else _levels(permissions),
+            input.password,
+            _terms(input.valid_until, input.note),
+        )
+        grant = AccessGrant.from_row(result.grants[0]) if result.grants else None
+        return UpdateAccessGrantPayload(grant=grant, errors=user_errors(result.errors))
 
     @strawberry.mutation(description="Revoke a grant; it stops working on the grantee's next request.")
     async def revoke_access(self, info: strawberry.Info, input: RevokeAccessInput) -> RevokeAccessPayload:

@@ -219,6 +219,7 @@ MUTATION_POLICY = {
     "changeUsername": "signed_in",
     "grantAccess": "owner",
     "revokeAccess": "owner",
+    "updateAccessGrant": "owner",
     "attachCustomersToUser": "staff",
     "detachCustomersFromUser": "staff",
     "replyToThread": "staff",

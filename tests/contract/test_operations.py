@@ -19,7 +19,6 @@ PENDING = {
     "ApiTokens": 15,
     "CreateApiToken": 15,
     "RevokeApiToken": 15,
-    "UpdateAccessGrant": 15,
     # 16: In the customer's language, on complete documents, and told when something happens
     "InvoiceEvents": 16,
     "MessageEvents": 16,
