@@ -1,9 +1,11 @@
 """``GET /files/{token}``: documents behind short-lived signed URLs (API.md).
 
 The token names one file and the principal it was issued to; the request must carry
-that principal's session (or bearer token), and the principal's access to the file's
-section is checked again. Anything else is 404 (bad or expired token) or 403.
-Documents are rendered on first request and cached under the hash of their model.
+that principal's session (or bearer token; a program's URL opens only with its own
+personal API token), and the principal's access to the file's section (and, for a token
+limited to some locations of use, to the file's location) is checked again. Anything
+else is 404 (bad or expired token) or 403. Documents are rendered on first request and
+cached under the hash of their model.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from domain.base import AccessLevel, Section
 from domain.documents import document_key, render_contract_confirmation, render_invoice
 from domain.files import cached_document
 from domain.messages import attachment_with_customer
-from resolvers.documents import FILE_SECTIONS, PDF, contract_confirmation, invoice_document
+from resolvers.documents import (
+    FILE_SECTIONS,
+    PDF,
+    contract_confirmation,
+    file_location_id,
+    invoice_document,
+)
 
 PrincipalLookup = Callable[[Request], Awaitable[Principal | None]]
 
@@ -45,7 +53,7 @@ def files_endpoint(
         if grant is None or grant.kind not in FILE_SECTIONS:
             return PlainTextResponse("Not found.", status_code=404)
         principal = await principal_for(request)
-        if principal is None or principal.user_id != grant.user_id:
+        if principal is None or not grant.issued_to(principal.user_id, principal.api_token_id):
             return PlainTextResponse("Forbidden.", status_code=403)
         async with runtime.sessions() as db:
             if grant.kind == "invoice":
@@ -56,6 +64,11 @@ def files_endpoint(
                 return PlainTextResponse("Not found.", status_code=404)
             customer_id, model = found
             access = (await access_by_customer(db, principal, [customer_id])).get(customer_id)
+            if access is not None and access.location_ids is not None:
+                # A program's token limited to some locations: the file's location must be one.
+                location_id = await file_location_id(db, grant.kind, grant.subject_id)
+                if not access.allows_location(location_id):
+                    access = None
         if access is None or not access.allows(Section(FILE_SECTIONS[grant.kind]), AccessLevel.READ):
             return PlainTextResponse("Forbidden.", status_code=403)
         render = render_invoice if grant.kind == "invoice" else render_contract_confirmation
@@ -72,7 +85,7 @@ def files_endpoint(
 
     async def serve_attachment(request: Request, grant: FileGrant) -> Response:
         principal = await principal_for(request)
-        if principal is None or principal.user_id != grant.user_id:
+        if principal is None or not grant.issued_to(principal.user_id, principal.api_token_id):
             return PlainTextResponse("Forbidden.", status_code=403)
         async with runtime.sessions() as db, db.begin():
             found = await attachment_with_customer(db, grant.subject_id)

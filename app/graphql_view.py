@@ -24,6 +24,7 @@ from app.transport_errors import (
     error_response,
     request_id_of,
 )
+from auth.api_tokens import api_token_use, is_api_token, record_api_token_use
 from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from auth.tokens import principal_from_bearer
@@ -165,8 +166,13 @@ class GraphQLView(GraphQL):
         ``UNAUTHENTICATED``) and not an error, so that a client holding an expired access
         token can still call ``obtainToken`` with its refresh token. Without a bearer
         token, the session cookie decides.
+
+        A bearer value starting ``ep_`` is a program's personal API token (``auth.api_tokens``):
+        unknown, revoked or expired, it gives no principal just like a bad access token.
         """
         bearer = bearer_token(request.headers.get("authorization"))
+        if bearer is not None and is_api_token(bearer):
+            return await self._api_token_principal(bearer)
         # On the read engine: on PostgreSQL each statement commits by itself (autocommit), so
         # the lookup costs its one SELECT and no BEGIN and COMMIT; the idle-timeout touch is a
         # single UPDATE. On SQLite the transaction commits the touch.
@@ -174,6 +180,16 @@ class GraphQLView(GraphQL):
             if bearer is not None:
                 return await principal_from_bearer(db, access_tokens(self.runtime.rules), bearer)
             return await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+
+    async def _api_token_principal(self, secret: str) -> Principal | None:
+        """A program's principal from its personal API token (``ep_…``), looked up on every
+        request; its use is recorded afterwards, at most once a minute, never failing it."""
+        async with self.runtime.read_sessions() as db, db.begin():
+            use = await api_token_use(db, secret, today_helsinki())
+        if use is None:
+            return None
+        await record_api_token_use(self.runtime.sessions, use)
+        return use.principal
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         runtime = self.runtime

@@ -5,6 +5,12 @@ grants (a delegate's or a housing manager's levels per section) whose last day o
 (``valid_until``, Helsinki time) has not passed. It is evaluated per request from the
 database, never cached across requests, so a revoke or an end date takes effect on the
 very next request.
+
+A program with a personal API token (``Principal.api_token``, read from the token's row on
+every request by ``auth.api_tokens``) reaches the token's customer only, with the token's
+levels (``READ`` at most) and, when the token is limited to some locations of use, only
+those: ``CustomerAccess.location_ids`` / ``allows_location`` is what every read of a
+location (or of what belongs to one: contracts, invoices, consumption) asks.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 from sqlalchemy import Date, and_, bindparam, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.principal import Principal
+from auth.principal import ApiTokenScope, Principal
 from domain.base import AccessLevel, Relationship, Section, today_helsinki
 from domain.customers import AccessGrant, CustomerOwner, GrantKind, GrantStatus
 from domain.users import User
@@ -34,11 +40,21 @@ class CustomerAccess:
     levels: Mapping[Section, AccessLevel] = field(default_factory=dict)
     #: Some of this access comes from a grant still marked PENDING (to the user's verified email).
     from_pending_grant: bool = False
+    #: The locations of use within this access; ``None``: all of the customer's (an API
+    #: token limited to some locations sets them).
+    location_ids: frozenset[int] | None = None
 
     def allows(self, section: Section, level: AccessLevel) -> bool:
         """Whether ``level`` on ``section`` is within this access."""
         have = self.levels.get(section)
         return have is not None and _RANK[have] >= _RANK[level]
+
+    def allows_location(self, location_id: int | None) -> bool:
+        """Whether the location of use ``location_id`` (of this customer) is within this access;
+        ``None`` (something tied to no location) only when no location limit applies."""
+        if self.location_ids is None:
+            return True
+        return location_id is not None and location_id in self.location_ids
 
     @property
     def is_owner(self) -> bool:
@@ -115,6 +131,8 @@ async def access_by_customer(
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids == []:
         return {}
+    if principal.api_token is not None:
+        return _token_access(principal.api_token, ids)
     values = {"user_id": principal.user_id, "today": today or today_helsinki()}
     if ids is None:
         rows = (await db.execute(_ACCESS_OF_ALL, values)).all()
@@ -139,7 +157,23 @@ async def access_by_customer(
     return result
 
 
-_RELATIONSHIP_ORDER = {Relationship.OWNER: 0, Relationship.DELEGATE: 1, Relationship.HOUSING_MANAGER: 2}
+def _token_access(scope: ApiTokenScope, ids: list[int] | None) -> dict[int, CustomerAccess]:
+    """A program's access through its API token: the token's customer, sections at ``READ`` at
+    most (a stored ``READ_WRITE`` still only reads), and its locations."""
+    if ids is not None and scope.customer_id not in ids:
+        return {}
+    levels = {s: AccessLevel.READ for s in Section if s in scope.levels}
+    relationship = Relationship.API_TOKEN
+    access = CustomerAccess(scope.customer_id, relationship, levels, location_ids=scope.location_ids)
+    return {scope.customer_id: access}
+
+
+_RELATIONSHIP_ORDER = {
+    Relationship.OWNER: 0,
+    Relationship.DELEGATE: 1,
+    Relationship.HOUSING_MANAGER: 2,
+    Relationship.API_TOKEN: 3,
+}
 
 
 def viewer_order(accesses: Iterable[CustomerAccess]) -> list[CustomerAccess]:

@@ -1,11 +1,13 @@
 """Per-principal cost budgets: a leaky bucket for the static cost of GraphQL operations.
 
 Every operation has a static cost (``schema.cost``). Before it runs, that cost is added to
-its principal's bucket: a signed-in user's (``user:<id>``) or, for anonymous requests,
-the client address's (``address:<hash>``). The bucket drains at ``restore_per_second``;
-while adding the cost would take it over ``capacity`` the operation is refused with
-``RATE_LIMITED`` and the seconds until it fits (``retry_after``). A refused operation
-adds nothing, so a client that waits as told gets in.
+its principal's bucket: a signed-in user's (``user:<id>``), a program's personal API
+token's (``token:<id>``: a program cannot drain its owner's budget, nor the owner the
+program's) or, for anonymous requests, the client address's (``address:<hash>``). The
+bucket drains at ``restore_per_second``; while adding the cost would take it over
+``capacity`` the operation is refused with ``RATE_LIMITED`` and the seconds until it fits
+(``retry_after``). A refused operation adds nothing, so a client that waits as told gets
+in.
 
 Counted in Redis when configured (one Lua script, atomic, with Redis's clock: all
 workers and hosts share one bucket), else in the ``cost_budgets`` table with one
@@ -59,7 +61,10 @@ class BudgetPolicy:
 
 
 def budget_key(principal: Principal | None, client_address: str) -> str:
-    """The bucket of a request: its user, or (anonymous) a hash of its client address."""
+    """The bucket of a request: its API token, its user, or (anonymous) a hash of its client
+    address."""
+    if principal is not None and principal.api_token is not None:
+        return f"token:{principal.api_token.token_id}"
     if principal is not None:
         return f"user:{principal.user_id}"
     digest = hashlib.sha256(client_address.encode("utf-8", "surrogatepass")).hexdigest()

@@ -14,11 +14,19 @@ _SALT = "energy-portal/files/v1"
 
 @dataclass(frozen=True)
 class FileGrant:
-    """What a file token allows: ``kind`` and ``subject_id`` of the file, to ``user_id``."""
+    """What a file token allows: ``kind`` and ``subject_id`` of the file, to ``user_id`` (and,
+    when issued to a program, only with the personal API token ``api_token_id``)."""
 
     kind: str
     subject_id: int
     user_id: int
+    api_token_id: int | None = None
+
+    def issued_to(self, user_id: int, api_token_id: int | None) -> bool:
+        """Whether the request's principal is the one the token was issued to: the same user
+        through the same API token, or through none (a URL of the owner's session does not
+        open with the owner's program's token, nor the other way round)."""
+        return self.user_id == user_id and self.api_token_id == api_token_id
 
 
 def _serializer(key: str) -> URLSafeTimedSerializer:
@@ -27,7 +35,10 @@ def _serializer(key: str) -> URLSafeTimedSerializer:
 
 def issue_file_token(key: str, grant: FileGrant) -> str:
     """A token for ``grant``; valid for ``FILE_URL_SECONDS``."""
-    return _serializer(key).dumps([grant.kind, grant.subject_id, grant.user_id])
+    payload: list[object] = [grant.kind, grant.subject_id, grant.user_id]
+    if grant.api_token_id is not None:
+        payload.append(grant.api_token_id)
+    return _serializer(key).dumps(payload)
 
 
 def read_file_token(key: str, token: str, *, max_age: int = FILE_URL_SECONDS) -> FileGrant | None:
@@ -35,9 +46,12 @@ def read_file_token(key: str, token: str, *, max_age: int = FILE_URL_SECONDS) ->
     if not token or len(token) > 300:
         return None
     try:
-        kind, subject_id, user_id = _serializer(key).loads(token, max_age=max_age)
+        kind, subject_id, user_id, *rest = _serializer(key).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     if not isinstance(kind, str) or not isinstance(subject_id, int) or not isinstance(user_id, int):
         return None
-    return FileGrant(kind, subject_id, user_id)
+    api_token_id = rest[0] if len(rest) == 1 else None
+    if len(rest) > 1 or (rest and not isinstance(api_token_id, int)):
+        return None
+    return FileGrant(kind, subject_id, user_id, api_token_id)

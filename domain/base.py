@@ -138,11 +138,13 @@ class AccessLevel(StrEnum):
 
 
 class Relationship(StrEnum):
-    """How a user is related to a customer."""
+    """How a principal is related to a customer: a user's relationship, or a program's
+    personal API token (``API_TOKEN``, read-only, given by an owner)."""
 
     OWNER = "OWNER"
     DELEGATE = "DELEGATE"
     HOUSING_MANAGER = "HOUSING_MANAGER"
+    API_TOKEN = "API_TOKEN"
 
 
 class Resolution(StrEnum):

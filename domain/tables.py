@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from domain import (
     accounts,
+    api_tokens,
     bulletins,
     consumption,
     contact,
@@ -20,6 +21,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "accounts",
+    "api_tokens",
     "bulletins",
     "consumption",
     "contact",

@@ -54,8 +54,9 @@ def localise(row: Bulletin, language: Language) -> ShownBulletin:
 
 
 async def bulletins_for_viewer(ctx: Context, language: Language | None) -> list[ShownBulletin]:
-    """Bulletins in their publication window for the viewer's audiences, newest first."""
-    principal = ctx.require_principal()
+    """Bulletins in their publication window for the viewer's audiences, newest first (for
+    people: a program's API token gets ``FORBIDDEN``)."""
+    principal = ctx.require_user()
     customers = [c for c, _ in await viewer_customers(ctx)]
     audiences = _audiences(customers, principal.is_staff)
     parameters = {"now": utcnow(), "audiences": sorted(audiences)}

@@ -35,7 +35,10 @@ async def load_page(
     issued_from: date | None = None,
     issued_to: date | None = None,
 ) -> Page:
-    """One page of a customer's contracts or invoices."""
+    """One page of a customer's contracts or invoices (of the locations of use within the
+    viewer's access: a program's API token may be limited to some)."""
+    access = await ctx.loaders.access_by_customer_id.load(customer_id)
+    locations = None if access is None or access.location_ids is None else tuple(sorted(access.location_ids))
     key = PageKey(
         kind=kind,
         customer_id=customer_id,
@@ -44,6 +47,7 @@ async def load_page(
         issued_to=issued_to,
         first=page_size(first),
         after=decode_cursor(after),
+        location_ids=locations,
     )
     rows = await ctx.loaders.page.load(key)
     sort_attr = "valid_from" if kind == "contracts" else "issued_on"

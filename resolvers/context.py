@@ -14,7 +14,7 @@ from auth.principal import Principal
 from auth.ratelimit import RateLimiter
 from domain.base import Language
 from domain.files import FilesystemStore
-from resolvers.errors import unauthenticated
+from resolvers.errors import forbidden, unauthenticated
 from resolvers.loaders import Loaders
 
 
@@ -81,3 +81,12 @@ class Context:
         if self.principal is None:
             raise unauthenticated()
         return self.principal
+
+    def require_user(self) -> Principal:
+        """A signed-in person: ``UNAUTHENTICATED`` without a principal, ``FORBIDDEN`` for a
+        program with a personal API token (it reads customer data, and nothing of a user's:
+        not the account, the viewer, bulletins, nor anything an owner manages)."""
+        principal = self.require_principal()
+        if principal.api_token is not None:
+            raise forbidden()
+        return principal

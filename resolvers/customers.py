@@ -15,8 +15,9 @@ from resolvers.ids import pk_of
 
 
 async def viewer_user(ctx: Context) -> User | None:
-    """The signed-in user, or ``None``."""
-    if ctx.principal is None:
+    """The signed-in user, or ``None`` (also for a program with a personal API token: it is
+    no user, and reaches its customer through ``customer(id:)`` and ``node``)."""
+    if ctx.principal is None or ctx.principal.api_token is not None:
         return None
     return await ctx.loaders.user_by_id.load(ctx.principal.user_id)
 

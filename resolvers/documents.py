@@ -46,9 +46,10 @@ class DocumentLink:
 
 
 def file_url(ctx: Context, kind: str, subject_id: int) -> str:
-    """A signed URL for one file, bound to the requesting principal."""
+    """A signed URL for one file, bound to the requesting principal (a program's: to its token)."""
     principal = ctx.require_principal()
-    token = issue_file_token(ctx.rules.signing_key, FileGrant(kind, subject_id, principal.user_id))
+    grant = FileGrant(kind, subject_id, principal.user_id, principal.api_token_id)
+    token = issue_file_token(ctx.rules.signing_key, grant)
     return f"{ctx.rules.public_origin.rstrip('/')}/files/{token}"
 
 
@@ -131,6 +132,20 @@ async def invoice_document(
         credited=invoice.credited,
     )
     return invoice.customer_id, model
+
+
+async def file_location_id(db: AsyncSession, kind: str, subject_id: int) -> int | None:
+    """The location of use an invoice (through its contract) or a contract confirmation
+    belongs to, for a principal limited to some locations; ``None`` when it has none."""
+    if kind == "invoice":
+        statement = (
+            select(Contract.location_of_use_id)
+            .join(Invoice, Invoice.contract_id == Contract.id)
+            .where(Invoice.id == subject_id)
+        )
+    else:
+        statement = select(Contract.location_of_use_id).where(Contract.id == subject_id)
+    return await db.scalar(statement)
 
 
 _PRICE_LABELS = {

@@ -17,6 +17,7 @@ NODE_TYPES = frozenset(
         "Message",
         "Attachment",
         "Bulletin",
+        "ApiToken",
     }
 )
 

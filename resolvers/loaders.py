@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from auth.access import CustomerAccess, access_by_customer
 from auth.principal import Principal
+from domain.api_tokens import ApiToken
 from domain.contact import EmailAddress, MessagingSettings, PhoneNumber
 from domain.contracts import Contract, PriceComponent, Product
 from domain.customers import AccessGrant, Customer, GridOperator, LocationOfUse
@@ -73,6 +74,17 @@ def _grouped_statement(model: type[Any], column: str, order_by: tuple[str, ...])
     )
 
 
+#: The API tokens of some customers that are not revoked, newest first (Core rows).
+_API_TOKENS_OF_CUSTOMERS = (
+    select(ApiToken.__table__)
+    .where(
+        ApiToken.customer_id.in_(bindparam("keys", expanding=True)),
+        ApiToken.revoked_at.is_(None),
+    )
+    .order_by(ApiToken.customer_id, ApiToken.created_at.desc(), ApiToken.id.desc())
+)
+
+
 class Loaders:
     """The dataloaders of one request, named for what they load.
 
@@ -122,6 +134,8 @@ class Loaders:
     grants_by_customer_id = cached_property(
         lambda self: self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)
     )
+    api_token_by_id = cached_property(lambda self: self._by_key(ApiToken, ApiToken.id))
+    api_tokens_by_customer_id = cached_property(lambda self: _loader(self._load_api_tokens))
     page = cached_property(lambda self: _loader(self._load_pages))
     total_count = cached_property(lambda self: _loader(self._load_counts))
 
@@ -191,6 +205,15 @@ class Loaders:
             return [groups.get(k, []) for k in keys]
 
         return _loader(batch)
+
+    async def _load_api_tokens(self, customer_ids: list[int]) -> list[list[ApiToken]]:
+        """The customers' API tokens that are not revoked, newest first (one statement)."""
+        async with self._sessions() as db:
+            rows = (await db.execute(_API_TOKENS_OF_CUSTOMERS, {"keys": customer_ids})).all()
+        groups: dict[int, list[ApiToken]] = defaultdict(list)
+        for row in rows:
+            groups[row.customer_id].append(row)
+        return [groups.get(k, []) for k in customer_ids]
 
     async def _load_pages(self, keys: list[PageKey]) -> list[Sequence[Any]]:
         async with self._sessions() as db:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from auth.access import CustomerAccess
 from domain.base import AccessLevel, Section
+from resolvers.api_tokens import api_token_of_owner
 from resolvers.context import Context
 from resolvers.errors import forbidden, not_found
 from resolvers.ids import from_global_id
@@ -31,10 +33,14 @@ async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
         raise not_found()
     type_name, pk = decoded
     loaders = ctx.loaders
+    if principal.api_token is not None and type_name in USER_NODES:
+        raise not_found()  # a program's token reads customer data only
     if type_name == "User":
         if pk != principal.user_id:
             raise not_found()
         return type_name, await loaders.user_by_id.load(pk)
+    if type_name == "ApiToken":
+        return type_name, await api_token_of_owner(ctx, pk)
     if type_name == "AccessGrant":
         grant = await loaders.grant_by_id.load(pk)
         if grant is None:
@@ -67,7 +73,26 @@ async def load_node(ctx: Context, global_id: str) -> tuple[str, Any]:
     section = NODE_SECTIONS[type_name]
     if section is not None and not access.allows(section, AccessLevel.READ):
         raise forbidden()
+    if not await location_allowed(ctx, access, type_name, row):
+        raise not_found()  # outside a token's locations: as if it were another customer's
     return type_name, row
+
+
+#: Nodes of a user rather than of a customer's data: ``NOT_FOUND`` for a program's token.
+USER_NODES = frozenset({"User", "Bulletin", "AccessGrant", "ApiToken"})
+
+
+async def location_allowed(ctx: Context, access: CustomerAccess, type_name: str, row: Any) -> bool:
+    """Whether a location of use, contract or invoice (through its contract) is within the
+    locations of ``access`` (an API token may be limited to some)."""
+    if access.location_ids is None or type_name == "Customer":
+        return True
+    if type_name == "LocationOfUse":
+        return access.allows_location(row.id)
+    if type_name == "Contract":
+        return access.allows_location(row.location_of_use_id)
+    contract = None if row.contract_id is None else await ctx.loaders.contract_by_id.load(row.contract_id)
+    return access.allows_location(None if contract is None else contract.location_of_use_id)
 
 
 #: Node types of the ``MESSAGES`` section, reached through their thread's customer.

@@ -39,9 +39,23 @@ class PageKey:
     issued_to: date | None
     first: int
     after: tuple[str, int] | None
+    #: Only rows of these locations of use (an API token limited to some); ``None``: all.
+    location_ids: tuple[int, ...] | None = None
 
     def filters(self) -> tuple[Any, ...]:
-        return (self.kind, self.statuses, self.issued_from, self.issued_to, self.first, self.after)
+        return (
+            self.kind,
+            self.statuses,
+            self.issued_from,
+            self.issued_to,
+            self.first,
+            self.after,
+            self.location_ids,
+        )
+
+    def count_filters(self) -> tuple[Any, ...]:
+        """The filters ``totalCount`` depends on (not the page or the cursor)."""
+        return (self.kind, self.statuses, self.issued_from, self.issued_to, self.location_ids)
 
 
 def page_size(first: int | None) -> int:
@@ -84,6 +98,8 @@ def _list_spec(key: PageKey, today: date, cutover: date) -> tuple[Any, Any, list
         if key.statuses is not None:
             conds = [contract_status_condition(ContractStatus(s), today) for s in key.statuses]
             conditions.append(or_(*conds) if conds else false())
+        if key.location_ids is not None:
+            conditions.append(Contract.location_of_use_id.in_(key.location_ids))
     else:
         model, sort = Invoice, Invoice.issued_on
         conditions.append(Invoice.issued_on >= cutover)
@@ -94,6 +110,10 @@ def _list_spec(key: PageKey, today: date, cutover: date) -> tuple[Any, Any, list
             conditions.append(Invoice.issued_on >= key.issued_from)
         if key.issued_to is not None:
             conditions.append(Invoice.issued_on <= key.issued_to)
+        if key.location_ids is not None:
+            # An invoice belongs to its contract's location; one without a contract to none.
+            of_locations = select(Contract.id).where(Contract.location_of_use_id.in_(key.location_ids))
+            conditions.append(Invoice.contract_id.in_(of_locations))
     return model, sort, conditions
 
 
@@ -145,7 +165,7 @@ async def count_rows(db: AsyncSession, keys: list[PageKey], *, today: date, cuto
     """``totalCount`` of each key's list (filters apply, the cursor does not)."""
     groups: dict[tuple[Any, ...], list[PageKey]] = defaultdict(list)
     for key in keys:
-        groups[(key.kind, key.statuses, key.issued_from, key.issued_to)].append(key)
+        groups[key.count_filters()].append(key)
     counts: dict[PageKey, int] = {}
     for group in groups.values():
         model, _sort, conditions = _list_spec(group[0], today, cutover)

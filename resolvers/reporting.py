@@ -1,8 +1,9 @@
 """Reads of the reporting section (SPEC 7): consumption series, trend, peers, invoice estimate.
 
 The customer field that asks is guarded by ``@requiresAccess(REPORTING, READ)``; here the
-location of use is resolved through that customer (another customer's location is
-``NOT_FOUND``, exactly like one that does not exist), and the domain rules of
+location of use is resolved through that customer (another customer's location, or one
+outside an API token's locations, is ``NOT_FOUND``, exactly like one that does not
+exist), and the domain rules of
 ``domain.reporting`` run, each read in its own short read-only connection so that reads resolved
 concurrently never share one.
 
@@ -62,12 +63,18 @@ class Ahead:
 
 
 async def location_of_customer(ctx: Context, customer_id: int, location_global_id: str) -> LocationOfUse:
-    """The customer's location of use with that global ID, else ``NOT_FOUND``."""
+    """The customer's location of use with that global ID, within the viewer's locations (a
+    program's API token may be limited to some); else ``NOT_FOUND``, the same as another
+    customer's location or one that does not exist."""
     pk = pk_of(location_global_id, "LocationOfUse")
     if pk is None:
         raise not_found()
-    location = await ctx.loaders.location_by_id.load(pk)
+    location, access = await asyncio.gather(
+        ctx.loaders.location_by_id.load(pk), ctx.loaders.access_by_customer_id.load(customer_id)
+    )
     if location is None or location.customer_id != customer_id:
+        raise not_found()
+    if access is None or not access.allows_location(location.id):
         raise not_found()
     return location
 

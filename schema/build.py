@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from schema.access import AccessMutations
 from schema.accounts import AccountMutations
+from schema.api_tokens import ApiTokenMutations, ApiTokensReadOnly
 from schema.auth import AuthMutations
 from schema.bulletins import BulletinMutations
 from schema.contact import ContactMutations
@@ -39,6 +40,7 @@ class Mutation(
     TokenMutations,
     RegistrationMutations,
     AccessMutations,
+    ApiTokenMutations,
     MessageMutations,
     ContactMutations,
     NewsletterMutations,
@@ -89,6 +91,7 @@ def build_schema(
         _factory(ParserCache, 256),
         _factory(DocumentValidation, validator(limits)),
         _factory(CostLimit, limits.max_cost, CostCache()),
+        ApiTokensReadOnly,
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -11,12 +11,14 @@ from auth.access import CustomerAccess
 from domain import base
 from domain import customers as domain
 from resolvers import access as access_resolvers
+from resolvers import api_tokens as api_token_resolvers
 from resolvers.connections import load_page
 from resolvers.contact import contact_information, messaging_settings
 from resolvers.errors import forbidden
 from resolvers.ids import to_global_id
 from resolvers.messages import customer_threads
 from schema.access import AccessGrant
+from schema.api_tokens import ApiToken
 from schema.common import Node
 from schema.contact import ContactInformation, MessagingSettings
 from schema.contracts import ContractConnection
@@ -67,7 +69,10 @@ class Customer(Node):
             raise forbidden()
         return self.viewer_access
 
-    @strawberry.field(description="The viewer's relationship to this customer.")
+    @strawberry.field(
+        description="The viewer's relationship to this customer (`API_TOKEN` for a program's personal API "
+        "token)."
+    )
     def relationship(self) -> Relationship:
         return self._access().relationship
 
@@ -76,11 +81,14 @@ class Customer(Node):
         levels = self._access().levels
         return [SectionAccess(section=s, level=levels[s]) for s in base.Section if s in levels]
 
-    @strawberry.field(description="The customer's locations of use (any access to the customer).")
+    @strawberry.field(
+        description="The customer's locations of use (any access to the customer; a program's API token "
+        "limited to some locations sees only those)."
+    )
     async def locations_of_use(self, info: strawberry.Info) -> list[LocationOfUse]:
-        self._access()
+        access = self._access()
         rows = await info.context.loaders.locations_by_customer_id.load(self.customer_id)
-        return [LocationOfUse.from_row(r) for r in rows]
+        return [LocationOfUse.from_row(r) for r in rows if access.allows_location(r.id)]
 
     @strawberry.field(
         description="Access given to others (owner only; null with FORBIDDEN otherwise), newest first."
@@ -91,7 +99,16 @@ class Customer(Node):
         return [AccessGrant.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Contracts, newest first. `first` defaults to 20, at most 100.",
+        description="Personal API tokens of programs that read this customer's data (owner only; null with "
+        "FORBIDDEN otherwise), newest first; revoked tokens are left out, expired ones shown until revoked."
+    )
+    async def api_tokens(self, info: strawberry.Info) -> list[ApiToken] | None:
+        rows = await api_token_resolvers.api_tokens_of_customer(info.context, self.customer_id)
+        return [ApiToken.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Contracts, newest first (of its locations, for an API token limited to some). "
+        "`first` defaults to 20, at most 100.",
         directives=requires_access(base.Section.CONTRACTS),
     )
     async def contracts(
@@ -106,7 +123,8 @@ class Customer(Node):
         return ContractConnection.from_page(page, today=ctx.today, cutover=ctx.rules.cutover_date)
 
     @strawberry.field(
-        description="Invoices issued by the current customer system, newest first. "
+        description="Invoices issued by the current customer system, newest first (for an API token "
+        "limited to some locations: those of their contracts). "
         "`first` defaults to 20, at most 100; `issuedFrom`/`issuedTo` are inclusive.",
         directives=requires_access(base.Section.INVOICES),
     )
@@ -136,7 +154,8 @@ class Customer(Node):
         description="Consumption of one of the customer's locations of use over local dates `from`..`to` "
         "(inclusive, Europe/Helsinki) at `resolution`. BAD_USER_INPUT for `to` before `from`, a range "
         "longer than the resolution allows (400 days at QUARTER_HOUR and HOUR, 3,660 at DAY) or finer "
-        "than the location is metered; NOT_FOUND for a location that is not the customer's.",
+        "than the location is metered; NOT_FOUND for a location that is not the customer's (or outside "
+        "an API token's locations).",
         directives=requires_access(base.Section.REPORTING),
     )
     async def consumption(
@@ -155,7 +174,8 @@ class Customer(Node):
     @strawberry.field(
         description="Estimate of the next invoice of one of the customer's locations of use: the current "
         "billing period's consumption so far plus a projection, priced by the contract in force; null "
-        "without one. NOT_FOUND for a location that is not the customer's.",
+        "without one. NOT_FOUND for a location that is not the customer's (or outside an API token's "
+        "locations).",
         directives=requires_access(base.Section.REPORTING),
     )
     async def next_invoice_estimate(

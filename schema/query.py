@@ -10,6 +10,7 @@ from domain.base import Language as DomainLanguage
 from resolvers import bulletins as bulletin_resolvers
 from resolvers import customers as customer_resolvers
 from resolvers.nodes import load_node
+from schema.api_tokens import ApiToken
 from schema.bulletins import Bulletin
 from schema.common import Node
 from schema.contracts import Contract
@@ -44,6 +45,8 @@ class Query:
             from schema.access import AccessGrant
 
             return AccessGrant.from_row(row)
+        if type_name == "ApiToken":
+            return ApiToken.from_row(row)
         if type_name in {"MessageThread", "Message", "Attachment"}:
             from schema import messages
 
@@ -52,7 +55,10 @@ class Query:
             return Bulletin.from_shown(row)
         return None
 
-    @strawberry.field(description="The signed-in user and their customers; null when not signed in.")
+    @strawberry.field(
+        description="The signed-in user and their customers; null when not signed in, and for a program with "
+        "a personal API token (it reads through `customer(id:)` and `node(id:)`)."
+    )
     async def viewer(self, info: strawberry.Info) -> Viewer | None:
         ctx = info.context
         user = await customer_resolvers.viewer_user(ctx)
@@ -83,7 +89,8 @@ class Query:
 
     @strawberry.field(
         description="Bulletins for the signed-in user, newest first, in `language` "
-        "(default: the request's Accept-Language); null with UNAUTHENTICATED when not signed in."
+        "(default: the request's Accept-Language); null with UNAUTHENTICATED when not signed in, FORBIDDEN "
+        "for a program's API token."
     )
     async def bulletins(
         self, info: strawberry.Info, language: Language | None = None
