@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from domain import (
+    access_log,
     accounts,
     bulletins,
     consumption,
@@ -19,6 +20,7 @@ from domain import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "access_log",
     "accounts",
     "bulletins",
     "consumption",

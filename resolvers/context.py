@@ -66,6 +66,9 @@ class Context:
     loaders: Loaders = field(init=False)
     #: Reads made once per request and shared by the fields that need them (by name).
     once: dict[str, Any] = field(init=False, default_factory=dict)
+    #: Sections read on behalf of someone else, for the owner's access log
+    #: (``resolvers.access_log``; recorded once the operation has run).
+    reads: dict[tuple[int, Any], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.access import AccessMutations
+from schema.access_log import AccessReadLog
 from schema.accounts import AccountMutations
 from schema.auth import AuthMutations
 from schema.bulletins import BulletinMutations
@@ -89,6 +90,7 @@ def build_schema(
         _factory(ParserCache, 256),
         _factory(DocumentValidation, validator(limits)),
         _factory(CostLimit, limits.max_cost, CostCache()),
+        AccessReadLog,
     ]
     if production:
         extensions.append(DisableIntrospection)
