@@ -19,59 +19,14 @@ from auth.access import CustomerAccess, levels_of, permissions_of
 from auth.passwords import verify_password
 from auth.quotas import claim_grant
 from domain.audit import record_event
-from domain.base import AccessLevel, Language, Section, utcnow
+from domain.base import AccessLevel, Section, utcnow
 from domain.customers import AccessGrant, Customer, GrantKind, GrantStatus
 from domain.session import transaction
 from domain.users import User, UserRole
-from resolvers.auth import FieldError, rate_limited
+from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import quota_refused
-from resolvers.texts import pick
-
-TEXTS: dict[str, dict[Language, str]] = {
-    "wrong_password": {
-        Language.FI: "Salasana on väärin.",
-        Language.SV: "Fel lösenord.",
-        Language.EN: "The password is wrong.",
-    },
-    "invalid_email": {
-        Language.FI: "Sähköpostiosoite ei kelpaa.",
-        Language.SV: "E-postadressen är ogiltig.",
-        Language.EN: "The email address is not valid.",
-    },
-    "self_grant": {
-        Language.FI: "Et voi antaa käyttöoikeutta itsellesi.",
-        Language.SV: "Du kan inte ge dig själv behörighet.",
-        Language.EN: "You cannot grant access to yourself.",
-    },
-    "no_sections": {
-        Language.FI: "Valitse vähintään yksi osio.",
-        Language.SV: "Välj minst ett avsnitt.",
-        Language.EN: "Choose at least one section.",
-    },
-    "duplicate_section": {
-        Language.FI: "Sama osio on annettu kahdesti.",
-        Language.SV: "Samma avsnitt anges två gånger.",
-        Language.EN: "The same section is given twice.",
-    },
-    "no_user": {
-        Language.FI: "Käyttäjätunnusta ei löydy.",
-        Language.SV: "Användarnamnet finns inte.",
-        Language.EN: "No user has that username.",
-    },
-    "staff_user": {
-        Language.FI: "Asiakaspalvelun tunnukselle ei voi liittää asiakkaita.",
-        Language.SV: "Kunder kan inte kopplas till kundtjänstens konto.",
-        Language.EN: "Customers cannot be attached to a customer-service account.",
-    },
-    "no_customer": {
-        Language.FI: "Asiakasnumeroa ei löydy.",
-        Language.SV: "Kundnumret finns inte.",
-        Language.EN: "No customer has that customer number.",
-    },
-}
 
 #: Wrong passwords allowed when granting, per user and 15 minutes.
 GRANT_PASSWORD_ATTEMPTS = 5
@@ -84,10 +39,6 @@ class GrantResult:
 
     grants: list[AccessGrant] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
-
-
-def _error(ctx: Context, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
-    return FieldError(path, code, pick(TEXTS[key], ctx.language).format(**values))
 
 
 async def owner_access(ctx: Context, customer_id: int) -> CustomerAccess:
@@ -135,10 +86,10 @@ def _levels_from_input(
     levels: dict[Section, AccessLevel] = {}
     for section, level in permissions:
         if section in levels:
-            return _error(ctx, ["permissions"], "INVALID_INPUT", "duplicate_section")
+            return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.duplicate_section")
         levels[section] = level
     if not levels:
-        return _error(ctx, ["permissions"], "INVALID_INPUT", "no_sections")
+        return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.no_sections")
     return levels
 
 
@@ -170,7 +121,9 @@ async def grant_access(
         return GrantResult(errors=[levels])
     email = _normalised_email(grantee_email)
     if email is None:
-        return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_EMAIL", "invalid_email")])
+        return GrantResult(
+            errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_EMAIL", "input.invalid_email")]
+        )
     limiter_key = f"grant-password:{principal.user_id}"
     if ctx.limiter is not None:
         verdict = await ctx.limiter.peek(
@@ -206,9 +159,13 @@ async def _store_grant(
                 await ctx.limiter.hit(
                     limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
                 )
-            return GrantResult(errors=[_error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["password"], "WRONG_PASSWORD", "account.wrong_password")]
+            )
         if email == owner.email.lower():
-            return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_INPUT", "self_grant")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_INPUT", "access.self_grant")]
+            )
         existing = (
             await db.execute(
                 select(AccessGrant).where(
@@ -286,17 +243,21 @@ async def _staff_targets(
         await db.execute(select(User).where(User.username_key == username.strip().casefold()))
     ).scalar_one_or_none()
     if user is None:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "no_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.no_user"))
     elif user.role is UserRole.CUSTOMER_SERVICE:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "staff_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.staff_user"))
     numbers = list(dict.fromkeys(n.strip() for n in customer_numbers))
     found = list((await db.execute(select(Customer).where(Customer.customer_number.in_(numbers)))).scalars())
     by_number = {c.customer_number: c for c in found}
     for index, number in enumerate(numbers):
         if number not in by_number:
-            errors.append(_error(ctx, ["customerNumbers", str(index)], "INVALID_INPUT", "no_customer"))
+            errors.append(
+                field_error(
+                    ctx.language, ["customerNumbers", str(index)], "INVALID_INPUT", "access.no_customer"
+                )
+            )
     if not numbers:
-        errors.append(_error(ctx, ["customerNumbers"], "INVALID_INPUT", "no_customer"))
+        errors.append(field_error(ctx.language, ["customerNumbers"], "INVALID_INPUT", "access.no_customer"))
     return user, [by_number[n] for n in numbers if n in by_number], errors
 
 
