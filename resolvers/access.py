@@ -20,7 +20,7 @@ from auth.access import CustomerAccess, levels_of, permissions_of
 from auth.passwords import verify_password
 from auth.quotas import claim_grant
 from domain.audit import record_event
-from domain.base import AccessLevel, Language, Section, utcnow
+from domain.base import AccessLevel, Section, utcnow
 from domain.customers import (
     GRANT_NOTE_MAX_LENGTH,
     AccessGrant,
@@ -31,70 +31,10 @@ from domain.customers import (
 )
 from domain.session import transaction
 from domain.users import User, UserRole
-from resolvers.auth import FieldError, rate_limited
+from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import quota_refused
-from resolvers.texts import pick
-
-TEXTS: dict[str, dict[Language, str]] = {
-    "wrong_password": {
-        Language.FI: "Salasana on väärin.",
-        Language.SV: "Fel lösenord.",
-        Language.EN: "The password is wrong.",
-    },
-    "invalid_email": {
-        Language.FI: "Sähköpostiosoite ei kelpaa.",
-        Language.SV: "E-postadressen är ogiltig.",
-        Language.EN: "The email address is not valid.",
-    },
-    "self_grant": {
-        Language.FI: "Et voi antaa käyttöoikeutta itsellesi.",
-        Language.SV: "Du kan inte ge dig själv behörighet.",
-        Language.EN: "You cannot grant access to yourself.",
-    },
-    "no_sections": {
-        Language.FI: "Valitse vähintään yksi osio.",
-        Language.SV: "Välj minst ett avsnitt.",
-        Language.EN: "Choose at least one section.",
-    },
-    "duplicate_section": {
-        Language.FI: "Sama osio on annettu kahdesti.",
-        Language.SV: "Samma avsnitt anges två gånger.",
-        Language.EN: "The same section is given twice.",
-    },
-    "no_user": {
-        Language.FI: "Käyttäjätunnusta ei löydy.",
-        Language.SV: "Användarnamnet finns inte.",
-        Language.EN: "No user has that username.",
-    },
-    "staff_user": {
-        Language.FI: "Asiakaspalvelun tunnukselle ei voi liittää asiakkaita.",
-        Language.SV: "Kunder kan inte kopplas till kundtjänstens konto.",
-        Language.EN: "Customers cannot be attached to a customer-service account.",
-    },
-    "no_customer": {
-        Language.FI: "Asiakasnumeroa ei löydy.",
-        Language.SV: "Kundnumret finns inte.",
-        Language.EN: "No customer has that customer number.",
-    },
-    "valid_until_past": {
-        Language.FI: "Viimeinen käyttöpäivä ei voi olla menneisyydessä.",
-        Language.SV: "Den sista dagen kan inte ligga i det förflutna.",
-        Language.EN: "The last day of access cannot be in the past.",
-    },
-    "note_too_long": {
-        Language.FI: "Muistiinpanossa voi olla enintään {max} merkkiä.",
-        Language.SV: "Anteckningen får ha högst {max} tecken.",
-        Language.EN: "The note can have at most {max} characters.",
-    },
-    "grant_revoked": {
-        Language.FI: "Peruttua käyttöoikeutta ei voi muuttaa. Anna käyttöoikeus uudelleen.",
-        Language.SV: "En återkallad behörighet kan inte ändras. Ge behörigheten på nytt.",
-        Language.EN: "A revoked grant cannot be changed. Grant access again.",
-    },
-}
 
 #: Wrong passwords allowed when granting, per user and 15 minutes.
 GRANT_PASSWORD_ATTEMPTS = 5
@@ -125,10 +65,6 @@ class GrantResult:
 
     grants: list[AccessGrant] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
-
-
-def _error(ctx: Context, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
-    return FieldError(path, code, pick(TEXTS[key], ctx.language).format(**values))
 
 
 async def owner_access(ctx: Context, customer_id: int) -> CustomerAccess:
@@ -176,10 +112,10 @@ def _levels_from_input(
     levels: dict[Section, AccessLevel] = {}
     for section, level in permissions:
         if section in levels:
-            return _error(ctx, ["permissions"], "INVALID_INPUT", "duplicate_section")
+            return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.duplicate_section")
         levels[section] = level
     if not levels:
-        return _error(ctx, ["permissions"], "INVALID_INPUT", "no_sections")
+        return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.no_sections")
     return levels
 
 
@@ -195,12 +131,14 @@ def _normalised_email(address: str) -> str | None:
 def _checked_terms(ctx: Context, terms: GrantTerms) -> GrantTerms | FieldError:
     """The terms with the note trimmed (empty: none), or why they are refused."""
     if terms.valid_until is not KEEP and terms.valid_until is not None and terms.valid_until < ctx.today:
-        return _error(ctx, ["validUntil"], "INVALID_INPUT", "valid_until_past")
+        return field_error(ctx.language, ["validUntil"], "INVALID_INPUT", "access.valid_until_past")
     note = terms.note
     if isinstance(note, str):
         note = note.strip() or None
         if note is not None and len(note) > GRANT_NOTE_MAX_LENGTH:
-            return _error(ctx, ["note"], "INVALID_INPUT", "note_too_long", max=GRANT_NOTE_MAX_LENGTH)
+            return field_error(
+                ctx.language, ["note"], "INVALID_INPUT", "input.too_long", max=GRANT_NOTE_MAX_LENGTH
+            )
     return GrantTerms(valid_until=terms.valid_until, note=note)
 
 
@@ -229,7 +167,7 @@ async def _password_confirmed(ctx: Context, db: Any, password: str, limiter_key:
             await ctx.limiter.hit(
                 limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
             )
-        return _error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")
+        return field_error(ctx.language, ["password"], "WRONG_PASSWORD", "account.wrong_password")
     return None
 
 
@@ -263,7 +201,9 @@ async def grant_access(
         return GrantResult(errors=[levels])
     email = _normalised_email(grantee_email)
     if email is None:
-        return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_EMAIL", "invalid_email")])
+        return GrantResult(
+            errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_EMAIL", "input.invalid_email")]
+        )
     checked = _checked_terms(ctx, terms)
     if isinstance(checked, FieldError):
         return GrantResult(errors=[checked])
@@ -299,7 +239,9 @@ async def _store_grant(
         owner = await db.get(User, principal.user_id)
         assert owner is not None
         if email == owner.email.lower():
-            return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_INPUT", "self_grant")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_INPUT", "access.self_grant")]
+            )
         existing = (
             await db.execute(
                 select(AccessGrant).where(
@@ -375,7 +317,9 @@ async def update_access_grant(
         if wrong is not None:
             return GrantResult(errors=[wrong])
         if grant.status is GrantStatus.REVOKED:
-            return GrantResult(errors=[_error(ctx, ["grantId"], "INVALID_INPUT", "grant_revoked")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["grantId"], "INVALID_INPUT", "access.grant_revoked")]
+            )
         changed = _apply_terms(grant, checked)
         if levels is not None and permissions_of(levels) != grant.permissions:
             changed["permissions"] = [dict(grant.permissions), permissions_of(levels)]
@@ -430,17 +374,21 @@ async def _staff_targets(
         await db.execute(select(User).where(User.username_key == username.strip().casefold()))
     ).scalar_one_or_none()
     if user is None:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "no_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.no_user"))
     elif user.role is UserRole.CUSTOMER_SERVICE:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "staff_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.staff_user"))
     numbers = list(dict.fromkeys(n.strip() for n in customer_numbers))
     found = list((await db.execute(select(Customer).where(Customer.customer_number.in_(numbers)))).scalars())
     by_number = {c.customer_number: c for c in found}
     for index, number in enumerate(numbers):
         if number not in by_number:
-            errors.append(_error(ctx, ["customerNumbers", str(index)], "INVALID_INPUT", "no_customer"))
+            errors.append(
+                field_error(
+                    ctx.language, ["customerNumbers", str(index)], "INVALID_INPUT", "access.no_customer"
+                )
+            )
     if not numbers:
-        errors.append(_error(ctx, ["customerNumbers"], "INVALID_INPUT", "no_customer"))
+        errors.append(field_error(ctx.language, ["customerNumbers"], "INVALID_INPUT", "access.no_customer"))
     return user, [by_number[n] for n in numbers if n in by_number], errors
 
 

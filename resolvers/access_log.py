@@ -27,9 +27,9 @@ from domain.access_log import (
     record_reads,
     role_of,
 )
-from domain.base import HELSINKI, Language, Section
+from domain.base import HELSINKI, Section
 from domain.session import transaction
-from domain.texts import pick
+from domain.texts import N_, text
 from domain.users import AuditEvent, User, UserRole
 from resolvers.context import Context
 from resolvers.errors import bad_input
@@ -42,93 +42,30 @@ log = logging.getLogger("energy_portal.access_log")
 _RECORDED: set[tuple[int, str, str, Any]] = set()
 _RECORDED_BOUND = 200_000
 
-_READ_TEXTS = {
-    Section.CONTRACTS: {Language.FI: "sopimuksia", Language.SV: "avtal", Language.EN: "contracts"},
-    Section.INVOICES: {Language.FI: "laskuja", Language.SV: "fakturor", Language.EN: "invoices"},
-    Section.REPORTING: {Language.FI: "kulutusta", Language.SV: "förbrukning", Language.EN: "consumption"},
-    Section.MESSAGES: {Language.FI: "viestejä", Language.SV: "meddelanden", Language.EN: "messages"},
-    Section.MY_INFORMATION: {
-        Language.FI: "omia tietoja",
-        Language.SV: "egna uppgifter",
-        Language.EN: "my information",
-    },
+#: What a read of each section is called in the log.
+_SECTION_TEXTS = {
+    Section.CONTRACTS: N_("access_log.section.contracts"),
+    Section.INVOICES: N_("access_log.section.invoices"),
+    Section.REPORTING: N_("access_log.section.reporting"),
+    Section.MESSAGES: N_("access_log.section.messages"),
+    Section.MY_INFORMATION: N_("access_log.section.my_information"),
 }
-TEXTS: dict[str, dict[Language, str]] = {
-    "access_log.read": {
-        Language.FI: "Katsoi {what}",
-        Language.SV: "Läste {what}",
-        Language.EN: "Read {what}",
-    },
-    "access_log.customer_service": {
-        Language.FI: "Asiakaspalvelu",
-        Language.SV: "Kundtjänst",
-        Language.EN: "Customer service",
-    },
-    "message.sent": {
-        Language.FI: "Lähetti viestin",
-        Language.SV: "Skickade ett meddelande",
-        Language.EN: "Sent a message",
-    },
-    "message_thread.marked_read": {
-        Language.FI: "Merkitsi keskustelun luetuksi",
-        Language.SV: "Markerade en konversation som läst",
-        Language.EN: "Marked a conversation as read",
-    },
-    "message_thread.replied": {
-        Language.FI: "Vastasi viestiin",
-        Language.SV: "Svarade på ett meddelande",
-        Language.EN: "Replied to a message",
-    },
-    "contact_information.updated": {
-        Language.FI: "Muutti yhteystietoja",
-        Language.SV: "Ändrade kontaktuppgifterna",
-        Language.EN: "Changed the contact information",
-    },
-    "contact_email.confirmed": {
-        Language.FI: "Vahvisti sähköpostiosoitteen",
-        Language.SV: "Bekräftade en e-postadress",
-        Language.EN: "Confirmed an email address",
-    },
-    "messaging_settings.updated": {
-        Language.FI: "Muutti viestintäasetuksia",
-        Language.SV: "Ändrade meddelandeinställningarna",
-        Language.EN: "Changed the messaging settings",
-    },
-    "access_grant.granted": {
-        Language.FI: "Antoi käyttöoikeuden: {email}",
-        Language.SV: "Gav behörighet: {email}",
-        Language.EN: "Gave access: {email}",
-    },
-    "access_grant.changed": {
-        Language.FI: "Muutti käyttöoikeutta: {email}",
-        Language.SV: "Ändrade behörighet: {email}",
-        Language.EN: "Changed access: {email}",
-    },
-    "access_grant.updated": {
-        Language.FI: "Muutti käyttöoikeutta: {email}",
-        Language.SV: "Ändrade behörighet: {email}",
-        Language.EN: "Changed access: {email}",
-    },
-    "access_grant.revoked": {
-        Language.FI: "Perui käyttöoikeuden: {email}",
-        Language.SV: "Återkallade behörighet: {email}",
-        Language.EN: "Revoked access: {email}",
-    },
-    "housing_manager.attached": {
-        Language.FI: "Liitti asiakkuuden isännöitsijälle {username}",
-        Language.SV: "Kopplade kundförhållandet till disponenten {username}",
-        Language.EN: "Attached the customer to the housing manager {username}",
-    },
-    "housing_manager.detached": {
-        Language.FI: "Irrotti asiakkuuden isännöitsijältä {username}",
-        Language.SV: "Kopplade bort kundförhållandet från disponenten {username}",
-        Language.EN: "Detached the customer from the housing manager {username}",
-    },
-    "attachment.downloaded": {
-        Language.FI: "Latasi viestin liitteen",
-        Language.SV: "Laddade ner en bilaga",
-        Language.EN: "Downloaded a message attachment",
-    },
+
+#: The words of each audited change in the log (changes not listed show their action).
+_CHANGE_TEXTS = {
+    "message.sent": N_("access_log.change.message_sent"),
+    "message_thread.marked_read": N_("access_log.change.message_thread_marked_read"),
+    "message_thread.replied": N_("access_log.change.message_thread_replied"),
+    "contact_information.updated": N_("access_log.change.contact_information_updated"),
+    "contact_email.confirmed": N_("access_log.change.contact_email_confirmed"),
+    "messaging_settings.updated": N_("access_log.change.messaging_settings_updated"),
+    "access_grant.granted": N_("access_log.change.access_grant_granted"),
+    "access_grant.changed": N_("access_log.change.access_grant_changed"),
+    "access_grant.updated": N_("access_log.change.access_grant_updated"),
+    "access_grant.revoked": N_("access_log.change.access_grant_revoked"),
+    "housing_manager.attached": N_("access_log.change.housing_manager_attached"),
+    "housing_manager.detached": N_("access_log.change.housing_manager_detached"),
+    "attachment.downloaded": N_("access_log.change.attachment_downloaded"),
 }
 
 
@@ -319,10 +256,10 @@ def _entry(ctx: Context, source: str, row: Any, users: dict[int, User]) -> Entry
     language = ctx.language
     user = users.get(row.actor_user_id)
     staff = user is not None and user.role is UserRole.CUSTOMER_SERVICE
-    name = pick(TEXTS["access_log.customer_service"], language) if staff or user is None else user.username
+    name = text("access_log.customer_service", language) if staff or user is None else user.username
     if source == "r":
         section = Section(row.section)
-        what = pick(_READ_TEXTS[section], language)
+        what = text(_SECTION_TEXTS[section], language)
         return Entry(
             id=to_global_id("AccessRead", row.id),
             occurred_at=row.first_at,
@@ -330,10 +267,10 @@ def _entry(ctx: Context, source: str, row: Any, users: dict[int, User]) -> Entry
             actor_role=ActorRole(row.actor_role),
             section=section,
             action="READ",
-            summary=pick(TEXTS["access_log.read"], language).format(what=what),
+            summary=text("access_log.read", language, what=what),
         )
     details = row.details or {}
-    template = TEXTS.get(row.action)
+    message_id = _CHANGE_TEXTS.get(row.action)
     values = {
         "email": details.get("granteeEmail", ""),
         "username": details.get("username", details.get("housingManager", "")),
@@ -345,5 +282,5 @@ def _entry(ctx: Context, source: str, row: Any, users: dict[int, User]) -> Entry
         actor_role=role_of(details.get("relationship"), staff=staff),
         section=SECTION_OF_ACTION.get(row.action),
         action=row.action,
-        summary=row.action if template is None else pick(template, language).format(**values),
+        summary=row.action if message_id is None else text(message_id, language, **values),
     )

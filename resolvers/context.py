@@ -1,4 +1,4 @@
-"""The per-request GraphQL context: who asks, a database, and a fresh set of dataloaders."""
+"""The per-request GraphQL context: who asks, in which language, a database, and fresh dataloaders."""
 
 from __future__ import annotations
 
@@ -84,3 +84,23 @@ class Context:
         if self.principal is None:
             raise unauthenticated()
         return self.principal
+
+
+def language_from_header(header: str | None) -> Language:
+    """The first supported language of an ``Accept-Language`` header; Finnish by default."""
+    if not header:
+        return Language.FI
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, index, tag.strip().lower()[:2]))
+    for _q, _i, tag in sorted(ranked):
+        if tag in {"fi", "sv", "en"}:
+            return Language(tag.upper())
+    return Language.FI

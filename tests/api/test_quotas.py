@@ -22,8 +22,8 @@ from auth.quotas import quota_key
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter, judge
 from domain.base import Language
 from domain.customers import AccessGrant
+from domain.texts import wait_text
 from resolvers.ids import to_global_id
-from resolvers.messaging_texts import wait_text
 from tests.api.messaging_helpers import (
     SEND,
     customer_gid,

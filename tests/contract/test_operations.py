@@ -15,7 +15,6 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 PENDING = {
     # 15: Access for everyone the owner trusts (invitations, grants with an end date, API tokens, access log)
     "AcceptInvitation": 15,
-    "AccessLog": 15,
     "ApiTokens": 15,
     "CreateApiToken": 15,
     "RevokeApiToken": 15,
