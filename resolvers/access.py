@@ -157,28 +157,33 @@ def _apply_terms(grant: AccessGrant, terms: GrantTerms) -> dict[str, Any]:
     return changed
 
 
-async def _password_confirmed(ctx: Context, db: Any, password: str, limiter_key: str) -> FieldError | None:
+def _password_key(ctx: Context) -> str:
+    return f"grant-password:{ctx.require_principal().user_id}"
+
+
+async def _password_confirmed(ctx: Context, db: Any, password: str) -> FieldError | None:
     """The owner's own password, counted against ``GRANT_PASSWORD_ATTEMPTS`` when wrong."""
-    principal = ctx.require_principal()
-    owner = await db.get(User, principal.user_id)
+    owner = await db.get(User, ctx.require_principal().user_id)
     assert owner is not None
     if len(password) > 1024 or not verify_password(owner.password_hash, password):
         if ctx.limiter is not None:
             await ctx.limiter.hit(
-                limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+                _password_key(ctx), limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
             )
         return field_error(ctx.language, ["password"], "WRONG_PASSWORD", "account.wrong_password")
     return None
 
 
-async def _password_attempts_left(ctx: Context, limiter_key: str) -> FieldError | None:
-    if ctx.limiter is not None:
-        verdict = await ctx.limiter.peek(
-            limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
-        )
-        if not verdict.allowed:
-            return rate_limited(ctx, verdict.retry_after)
-    return None
+async def _checked_request(ctx: Context, terms: GrantTerms) -> GrantTerms | FieldError:
+    """The checked terms, or why the request is refused before anything is read: bad terms,
+    or too many wrong passwords lately."""
+    checked = _checked_terms(ctx, terms)
+    if isinstance(checked, FieldError) or ctx.limiter is None:
+        return checked
+    verdict = await ctx.limiter.peek(
+        _password_key(ctx), limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+    )
+    return checked if verdict.allowed else rate_limited(ctx, verdict.retry_after)
 
 
 async def grant_access(
@@ -204,18 +209,14 @@ async def grant_access(
         return GrantResult(
             errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_EMAIL", "input.invalid_email")]
         )
-    checked = _checked_terms(ctx, terms)
+    checked = await _checked_request(ctx, terms)
     if isinstance(checked, FieldError):
         return GrantResult(errors=[checked])
-    limiter_key = f"grant-password:{principal.user_id}"
-    refused = await _password_attempts_left(ctx, limiter_key)
-    if refused is not None:
-        return GrantResult(errors=[refused])
     quota = await claim_grant(ctx.limiter, principal.user_id)
     if quota.refusal is not None:
         return GrantResult(errors=[quota_refused(ctx, quota.refusal)])
     async with quota:  # given back unless the grant commits
-        result = await _store_grant(ctx, customer_id, email, levels, password, limiter_key, checked)
+        result = await _store_grant(ctx, customer_id, email, levels, password, checked)
         if not result.errors:
             quota.keep()
     return result
@@ -227,13 +228,12 @@ async def _store_grant(
     email: str,
     levels: dict[Section, AccessLevel],
     password: str,
-    limiter_key: str,
     terms: GrantTerms,
 ) -> GrantResult:
     """The transaction of ``grant_access``: the password check and the grant."""
     principal = ctx.require_principal()
     async with transaction(ctx.sessions) as db:
-        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        wrong = await _password_confirmed(ctx, db, password)
         if wrong is not None:
             return GrantResult(errors=[wrong])
         owner = await db.get(User, principal.user_id)
@@ -301,19 +301,15 @@ async def update_access_grant(
     levels = None if permissions is None else _levels_from_input(ctx, permissions)
     if isinstance(levels, FieldError):
         return GrantResult(errors=[levels])
-    checked = _checked_terms(ctx, terms)
+    checked = await _checked_request(ctx, terms)
     if isinstance(checked, FieldError):
         return GrantResult(errors=[checked])
-    limiter_key = f"grant-password:{principal.user_id}"
-    refused = await _password_attempts_left(ctx, limiter_key)
-    if refused is not None:
-        return GrantResult(errors=[refused])
     async with transaction(ctx.sessions) as db:
         grant = await db.get(AccessGrant, grant_id)
         if grant is None or grant.kind is not GrantKind.DELEGATE:
             raise not_found()  # housing-manager attachments are customer service's
         await owner_access(ctx, grant.customer_id)
-        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        wrong = await _password_confirmed(ctx, db, password)
         if wrong is not None:
             return GrantResult(errors=[wrong])
         if grant.status is GrantStatus.REVOKED:
