@@ -30,7 +30,7 @@ from domain.access_log import (
 from domain.base import HELSINKI, Section
 from domain.session import transaction
 from domain.texts import N_, text
-from domain.users import AuditEvent, User, UserRole
+from domain.users import AuditEvent, User, UserRole, display_name
 from resolvers.context import Context
 from resolvers.errors import bad_input
 from resolvers.ids import to_global_id
@@ -256,7 +256,7 @@ def _entry(ctx: Context, source: str, row: Any, users: dict[int, User]) -> Entry
     language = ctx.language
     user = users.get(row.actor_user_id)
     staff = user is not None and user.role is UserRole.CUSTOMER_SERVICE
-    name = text("access_log.customer_service", language) if staff or user is None else user.username
+    name = text("access_log.customer_service", language) if staff or user is None else display_name(user)
     if source == "r":
         section = Section(row.section)
         what = text(_SECTION_TEXTS[section], language)

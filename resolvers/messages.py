@@ -38,6 +38,7 @@ from typing import Any
 
 from auth.access import CustomerAccess
 from auth.quotas import Claim, add_attachment_bytes, claim_message, claim_staff_reply
+from domain.access_log import ActorRole, role_of
 from domain.attachments import MAX_ATTACHMENTS
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
@@ -58,7 +59,7 @@ from domain.messages import (
 )
 from domain.session import transaction
 from domain.texts import text
-from domain.users import User
+from domain.users import User, display_name
 from resolvers.access import record_write, require_section_write
 from resolvers.attachments import StagedFile, UploadedFile, discard, file_store, remove_orphans, stage_all
 from resolvers.auth import FieldError, Refused, field_error, quota_refused
@@ -151,6 +152,14 @@ async def threads_awaiting_reply(ctx: Context, first: int | None, after: str | N
     return _page(rows, size, customer_id=None, total=total)
 
 
+def sender_role(row: Message) -> ActorRole:
+    """In what capacity the message was written (older messages: customer service by their
+    kind, anyone else as the customer's side, ``OWNER``)."""
+    if row.sender_kind is SenderKind.CUSTOMER_SERVICE:
+        return ActorRole.CUSTOMER_SERVICE
+    return ActorRole(row.sender_role) if row.sender_role in ActorRole.__members__ else ActorRole.OWNER
+
+
 def sender_display_name(row: Message, language: Language) -> str:
     """Customer service answers as the service (in the viewer's language), customers by name."""
     if row.sender_kind is SenderKind.CUSTOMER_SERVICE:
@@ -196,14 +205,15 @@ def _check_text(ctx: Context, value: str | None, name: str, limit: int) -> tuple
 
 
 async def _sender_name(db: Any, ctx: Context, access: CustomerAccess) -> str:
-    """The owner of a person customer writes under the customer's name, anyone else by username."""
+    """The owner of a person customer writes under the customer's name, anyone else under
+    their own name (their username when the name is not known)."""
     assert ctx.principal is not None
     if access.is_owner:
         customer = await db.get(Customer, access.customer_id)
         if customer is not None and customer.kind is CustomerKind.PERSON:
             return customer.name
     user = await db.get(User, ctx.principal.user_id)
-    return user.username if user is not None else ""
+    return display_name(user) if user is not None else ""
 
 
 @dataclass(frozen=True)
@@ -381,6 +391,7 @@ async def _insert_message(
         sender_kind=SenderKind.CUSTOMER,
         sender_user_id=principal.user_id,
         sender_name=await _sender_name(db, ctx, access),
+        sender_role=role_of(access.relationship.value, staff=False).value,
     )
     db.add(row)
     await db.flush()
@@ -461,6 +472,7 @@ async def _write_reply(
             sender_kind=SenderKind.CUSTOMER_SERVICE,
             sender_user_id=staff_id,
             sender_name=text("messaging.customer_service", Language.FI),
+            sender_role=ActorRole.CUSTOMER_SERVICE.value,
         )
         db.add(row)
         await db.flush()

@@ -161,6 +161,7 @@ async def complete_registration(
                 role=UserRole.CUSTOMER,
                 strong_identity=claims.hetu,
                 language=language,
+                name=f"{claims.given_name} {claims.family_name}".strip() or None,
             )
             db.add(user)
             await db.flush()

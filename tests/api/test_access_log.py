@@ -14,6 +14,8 @@ from tests.conftest import count_statements, gql, login, operation
 ACCESS_LOG = operation("AccessLog")
 INVOICES = """query($customerId: ID!, $first: Int) {
   customer(id: $customerId) { invoices(first: $first) { totalCount } } }"""
+SENDERS = """query($id: ID!) {
+  node(id: $id) { ... on MessageThread { messages { sender { kind name role } } } } }"""
 DETACH = """mutation($input: DetachCustomersFromUserInput!) {
   detachCustomersFromUser(input: $input) { grants { status } errors { code } } }"""
 
@@ -64,18 +66,28 @@ async def test_the_owner_sees_a_delegates_reads_once_and_his_message(client, run
         },
     )
     assert sent.data["sendMessage"]["errors"] == []
+    thread = sent.data["sendMessage"]["thread"]["id"]
+    senders = await gql(client, SENDERS, {"id": thread})
+    # a message names the person who wrote it and in what capacity (not the username)
+    assert senders.data["node"]["messages"][-1]["sender"] == {
+        "kind": "CUSTOMER",
+        "name": "Matti Meikäläinen",
+        "role": "DELEGATE",
+    }
 
     await login(client, "maija")
+    me = await gql(client, "{ viewer { user { username name } } }")
+    assert me.data["viewer"]["user"] == {"username": "maija", "name": "Maija Meikäläinen"}
     log = await _log(client, customer, first=100)
     entries = [edge["node"] for edge in log["edges"]]
     reads = [e for e in entries if e["action"] == "READ"]
     assert [(e["actorName"], e["actorRole"], e["section"]) for e in reads] == [
-        ("matti", "DELEGATE", "INVOICES")
+        ("Matti Meikäläinen", "DELEGATE", "INVOICES")
     ]
     assert "Laskuja" in reads[0]["summary"] or "laskuja" in reads[0]["summary"]
     [message] = [e for e in entries if e["action"] == "message.sent"]
     assert (message["actorName"], message["actorRole"], message["section"]) == (
-        "matti",
+        "Matti Meikäläinen",
         "DELEGATE",
         "MESSAGES",
     )
