@@ -2,9 +2,10 @@
 
 Who may see what is decided in ``auth.access``; this module changes the grants. Every
 change is written to the audit log. Granting reveals nothing about who is registered:
-a new grant is always stored ``PENDING`` without looking the email address up, and counts
-as soon as a user with that verified address signs in (``auth.access``), when it is
-marked ``ACTIVE``.
+a new grant is always stored ``PENDING`` and counts as soon as a user with that verified
+address signs in (``auth.access``), when it is marked ``ACTIVE``; the grantee is emailed
+(``resolvers.invitations``: an invitation link, or the news for a registered user), which
+the owner cannot tell apart.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from domain.customers import (
     GrantStatus,
     grant_status,
 )
+from domain.invitations import close_invitations
 from domain.session import transaction
 from domain.users import User, UserRole
 from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
+from resolvers.invitations import invite_or_tell
 
 #: Wrong passwords allowed when granting, per user and 15 minutes.
 GRANT_PASSWORD_ATTEMPTS = 5
@@ -282,6 +285,7 @@ async def _store_grant(
             permissions=grant.permissions,
             **extra,
         )
+        await invite_or_tell(db, ctx, grant, owner)
     return GrantResult(grants=[grant])
 
 
@@ -351,6 +355,7 @@ async def revoke_access(ctx: Context, grant_gid: str) -> GrantResult:
         if grant.status is not GrantStatus.REVOKED:
             grant.status = GrantStatus.REVOKED
             grant.revoked_at = utcnow()
+            await close_invitations(db, grant_id)
             record_event(
                 db,
                 "access_grant.revoked",

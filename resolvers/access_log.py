@@ -63,6 +63,7 @@ _CHANGE_TEXTS = {
     "access_grant.changed": N_("access_log.change.access_grant_changed"),
     "access_grant.updated": N_("access_log.change.access_grant_updated"),
     "access_grant.revoked": N_("access_log.change.access_grant_revoked"),
+    "access_grant.accepted": N_("access_log.change.access_grant_accepted"),
     "housing_manager.attached": N_("access_log.change.housing_manager_attached"),
     "housing_manager.detached": N_("access_log.change.housing_manager_detached"),
     "attachment.downloaded": N_("access_log.change.attachment_downloaded"),

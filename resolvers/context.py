@@ -32,6 +32,8 @@ class Rules:
     payee_bic: str
     payee_business_id: str = "2841675-3"
     public_origin: str = "http://127.0.0.1:8000"
+    #: Where people open links sent to them (``/accept-invitation``).
+    web_app_origin: str = "http://127.0.0.1:8000"
     signing_key: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30

@@ -42,6 +42,7 @@ from domain.users import User, UserRole
 from resolvers.accounts import PASSWORD_PROBLEMS
 from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
+from resolvers.invitations import bind_invitation, usable_invitation
 
 #: How long an email confirmation link works.
 EMAIL_CONFIRMATION_DAYS = 7
@@ -145,18 +146,28 @@ async def complete_registration(
                 return RegistrationResult(
                     errors=[_error(language, "username", "USERNAME_TAKEN", "account.username_taken")]
                 )
-            matched = await customers_for_registration(db, claims.hetu, claims.business_id)
-            customer_ids = [c.id for c in matched if c.id is not None and c.id in claims.customer_ids]
-            if not customer_ids:
-                error = _error(
-                    language, "registrationToken", "NO_CUSTOMERSHIP", "registration.no_customership"
-                )
-                return RegistrationResult(errors=[error])
+            invitation = None
+            if claims.invitation_id is not None:
+                # invited: the invitation stands in for a customership of one's own
+                invitation = await usable_invitation(db, claims.invitation_id, language)
+                if isinstance(invitation, FieldError):
+                    return RegistrationResult(errors=[invitation])
+                customer_ids = []
+            else:
+                matched = await customers_for_registration(db, claims.hetu, claims.business_id)
+                customer_ids = [c.id for c in matched if c.id is not None and c.id in claims.customer_ids]
+                if not customer_ids:
+                    error = _error(
+                        language, "registrationToken", "NO_CUSTOMERSHIP", "registration.no_customership"
+                    )
+                    return RegistrationResult(errors=[error])
+            # the address the invitation reached counts as verified
+            verified = invitation is not None and invitation.email == address.lower()
             user = User(
                 username=name,
                 username_key=key,
                 email=address,
-                email_verified=False,
+                email_verified=verified,
                 password_hash=password_hash,
                 role=UserRole.CUSTOMER,
                 strong_identity=claims.hetu,
@@ -168,6 +179,10 @@ async def complete_registration(
             assert user.id is not None
             for customer_id in customer_ids:
                 db.add(CustomerOwner(customer_id=customer_id, user_id=user.id))
+            if invitation is not None:
+                await bind_invitation(db, invitation, user, language)
+            if verified:
+                return RegistrationResult(user=user)
             db.add(
                 OneTimeToken(
                     kind=OneTimeTokenKind.EMAIL_CONFIRMATION,

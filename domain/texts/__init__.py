@@ -3,8 +3,8 @@
 The catalogue is ``message ID -> {language: template}``, one module per area:
 ``common`` (input checks every form shares), ``accounts`` (signing in, passwords,
 account changes, mobile tokens, registration), ``access`` (grants), ``access_log`` (the
-owner's log), ``messaging`` (messages, attachments, My information, confirmation links,
-bulletins), ``limits`` (the
+owner's log), ``invitations`` (invitations, access given, section names), ``messaging``
+(messages, attachments, My information, confirmation links, bulletins), ``limits`` (the
 query cost, write quotas, waiting times, refused uploads) and ``emails`` (subject and
 body of every email). Templates are ``str.format`` strings with named placeholders,
 the same names in every language (a test keeps it so), so that moving to gettext
@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 
 from domain.base import Language
-from domain.texts import access, access_log, accounts, common, emails, limits, messaging
+from domain.texts import access, access_log, accounts, common, emails, invitations, limits, messaging
 
 #: The modules of the catalogue, each with its ``TEXTS``.
-PARTS = (common, accounts, access, access_log, messaging, limits, emails)
+PARTS = (common, accounts, access, access_log, invitations, messaging, limits, emails)
 #: Every message ID with its templates; an ID is defined in one module only.
 CATALOGUE: dict[str, dict[Language, str]] = {}
 for _part in PARTS:

@@ -87,6 +87,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         SV: "Ändrade behörighet: {email}",
         EN: "Changed access: {email}",
     },
+    "access_log.change.access_grant_accepted": {
+        FI: "Otti vastaan käyttöoikeuden",
+        SV: "Tog emot behörigheten",
+        EN: "Accepted the access given",
+    },
     "access_log.change.access_grant_revoked": {
         FI: "Perui käyttöoikeuden: {email}",
         SV: "Återkallade behörighet: {email}",
