@@ -20,6 +20,11 @@ anything else is a 400, never a redirect) and redirects to the identity provider
   invitation that is used, replaced, revoked or expired gives ``error=INVALID_INVITATION``;
   otherwise ``registrationToken=...`` without any customership check: the invitation
   stands in for it, and ``completeRegistration`` binds its grant;
+- ``purpose=add-organisation&businessId=…``: the signed-in user (web session cookie;
+  none: ``error=NOT_SIGNED_IN``), identified as the person their user is linked to
+  (anyone else: ``error=IDENTITY_MISMATCH``), becomes an owner of the organisation when
+  its register entry names them as a representative (``customerId=…``, the global ID;
+  otherwise ``error=NOT_REPRESENTATIVE``); audited either way;
 - any failure of the identification itself (unknown or replayed state, an error from
   the provider, a refused code, an ID token that does not verify):
   ``error=IDENTIFICATION_FAILED``. Without a known flow there is no trusted ``returnTo``,
@@ -69,8 +74,11 @@ from auth.strong import (
     StrongIdentity,
 )
 from domain.audit import record_event
+from domain.customers import CustomerKind, CustomerOwner
 from domain.registration import customers_for_registration, normalise_business_id, user_with_strong_identity
 from domain.session import transaction
+from domain.users import User
+from resolvers.ids import to_global_id
 from resolvers.invitations import open_invitation_id
 
 log = logging.getLogger("energy_portal.strong")
@@ -79,6 +87,12 @@ MOUNT_NAME = "strong-identification"
 NO_CUSTOMERSHIP = "NO_CUSTOMERSHIP"
 ALREADY_REGISTERED = "ALREADY_REGISTERED"
 INVALID_INVITATION = "INVALID_INVITATION"
+NOT_SIGNED_IN = "NOT_SIGNED_IN"
+NOT_REPRESENTATIVE = "NOT_REPRESENTATIVE"
+IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+#: Audit actions of adding an organisation to one's user.
+ADD_ORGANISATION_ACTION = "customer_owner.added"
+ADD_ORGANISATION_FAILED_ACTION = "customer_owner.add_failed"
 #: Longest invitation token accepted at the start (they are 43 characters).
 MAX_INVITATION_TOKEN = 200
 NO_USER = "NO_USER"
@@ -206,7 +220,7 @@ class StrongIdentificationRoutes:
         params = request.query_params
         purpose = params.get("purpose", "")
         if purpose not in PURPOSES:
-            return _bad_request("`purpose` must be `register`, `login` or `invitation`.")
+            return _bad_request("`purpose` must be `register`, `login`, `invitation` or `add-organisation`.")
         return_to = checked_return_to(params.get("returnTo"), self.settings)
         if return_to is None:
             return _bad_request("`returnTo` is not on an allowed origin.")
@@ -217,9 +231,11 @@ class StrongIdentificationRoutes:
                 return _bad_request("`purpose=invitation` needs the `invitationToken` of the link.")
             invitation = token_hash(token)
         business_id = None
+        if purpose == "add-organisation" and not params.get("businessId"):
+            return _bad_request("`purpose=add-organisation` needs the organisation's `businessId`.")
         if params.get("businessId"):
-            if purpose != "register":
-                return _bad_request("`businessId` goes with `purpose=register` only.")
+            if purpose not in ("register", "add-organisation"):
+                return _bad_request("`businessId` goes with `purpose=register` or `add-organisation` only.")
             business_id = normalise_business_id(params["businessId"])
             if business_id is None:
                 return _bad_request("`businessId` is not a valid business ID (Y-tunnus).")
@@ -249,6 +265,8 @@ class StrongIdentificationRoutes:
             return await self._sign_in(request, identity, return_to)
         if flow.purpose == "invitation":
             return await self._invited_registration(identity, flow.invitation, return_to)
+        if flow.purpose == "add-organisation":
+            return await self._add_organisation(request, identity, flow.business_id, return_to)
         return await self._registration(identity, flow.business_id, return_to)
 
     async def _sign_in(self, request: Request, identity: StrongIdentity, return_to: str) -> Response:
@@ -294,6 +312,47 @@ class StrongIdentificationRoutes:
             business_id=business_id,
         )
         return self._redirect(with_params(return_to, {"registrationToken": token}))
+
+    async def _add_organisation(
+        self, request: Request, identity: StrongIdentity, business_id: str | None, return_to: str
+    ) -> Response:
+        """A signed-in user, identified as themselves, becomes an owner of an organisation
+        whose register entry names them as a representative."""
+        async with transaction(self.runtime.sessions) as db:
+            principal = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+            if principal is None or principal.is_staff:
+                return self._fail(return_to, NOT_SIGNED_IN)
+            user = await db.get(User, principal.user_id)
+            if user is None or user.strong_identity != identity.hetu:
+                record_event(
+                    db,
+                    ADD_ORGANISATION_FAILED_ACTION,
+                    actor_user_id=principal.user_id,
+                    reason=IDENTITY_MISMATCH,
+                )
+                return self._fail(return_to, IDENTITY_MISMATCH)
+            found = await customers_for_registration(db, identity.hetu, business_id)
+            organisation = next((c for c in found if c.kind is CustomerKind.ORGANIZATION), None)
+            if organisation is None or organisation.id is None:
+                record_event(
+                    db,
+                    ADD_ORGANISATION_FAILED_ACTION,
+                    actor_user_id=principal.user_id,
+                    reason=NOT_REPRESENTATIVE,
+                )
+                return self._fail(return_to, NOT_REPRESENTATIVE)
+            if await db.get(CustomerOwner, (organisation.id, principal.user_id)) is None:
+                db.add(CustomerOwner(customer_id=organisation.id, user_id=principal.user_id))
+                record_event(
+                    db,
+                    ADD_ORGANISATION_ACTION,
+                    actor_user_id=principal.user_id,
+                    customer_id=organisation.id,
+                    businessId=business_id,
+                    method="strong_identification",
+                )
+        customer = to_global_id("Customer", organisation.id)
+        return self._redirect(with_params(return_to, {"customerId": customer}))
 
     async def _invited_registration(
         self, identity: StrongIdentity, invitation: str | None, return_to: str

@@ -58,7 +58,7 @@ FLOW_COOKIE = "ep_oidc_flow"
 #: Path of the strong-identification routes (the flow cookie is sent there only).
 FLOW_PATH = "/auth/strong"
 
-PURPOSES = ("register", "login", "invitation")
+PURPOSES = ("register", "login", "invitation", "add-organisation")
 _MAX_NAME = 200
 
 
