@@ -29,9 +29,8 @@ from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from auth.tokens import principal_from_bearer
 from domain.base import today_helsinki
-from resolvers.context import Context
+from resolvers.context import Context, language_from_header
 from resolvers.errors import ErrorCode
-from resolvers.texts import language_from_header
 from resolvers.tokens import access_tokens
 from schema.errors import client_error
 

@@ -89,6 +89,7 @@ class Runtime:
                 payee_bic=settings.payee_bic,
                 payee_business_id=settings.payee_business_id,
                 public_origin=settings.public_origin,
+                web_app_origin=settings.web_app_origin or settings.public_origin,
                 signing_key=settings.signing_key(),
                 access_token_minutes=settings.access_token_minutes,
                 refresh_token_days=settings.refresh_token_days,

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     payee_bic: str = Field("NDEAFIHH", description="Recipient bank on invoices.")
     payee_business_id: str = Field("2841675-3", description="The retailer's business ID on documents.")
     public_origin: str = Field("http://127.0.0.1:8000", description="The server's own origin.")
+    web_app_origin: str | None = Field(
+        None, description="The web app's origin, for links people open (invitations); default the server's."
+    )
     client_origins: list[str] = Field(
         default_factory=list,
         description="Origins that `returnTo` may point at (besides the server's own origin).",

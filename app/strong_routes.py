@@ -1,7 +1,7 @@
 """``GET /auth/strong/start`` and ``GET /auth/strong/callback``: strong identification.
 
-``start?purpose=register|login[&businessId=Y-TUNNUS][&returnTo=URL]`` checks its
-parameters (``returnTo`` must be on the server's own origin or one of
+``start?purpose=register|login|invitation[&businessId=Y-TUNNUS][&invitationToken=T][&returnTo=URL]``
+checks its parameters (``returnTo`` must be on the server's own origin or one of
 ``settings.client_origins``; a path such as ``/welcome`` means the server's own origin;
 anything else is a 400, never a redirect) and redirects to the identity provider.
 
@@ -15,6 +15,16 @@ anything else is a 400, never a redirect) and redirects to the identity provider
   or with ``businessId`` as a representative of that organisation) gets
   ``error=NO_CUSTOMERSHIP`` and nothing is created; otherwise
   ``registrationToken=...`` (``auth.registration``) for ``completeRegistration``;
+- ``purpose=invitation&invitationToken=…`` (the token of an invitation link): a person who
+  already has a user gets ``error=ALREADY_REGISTERED`` (they sign in and accept it); an
+  invitation that is used, replaced, revoked or expired gives ``error=INVALID_INVITATION``;
+  otherwise ``registrationToken=...`` without any customership check: the invitation
+  stands in for it, and ``completeRegistration`` binds its grant;
+- ``purpose=add-organisation&businessId=…``: the signed-in user (web session cookie;
+  none: ``error=NOT_SIGNED_IN``), identified as the person their user is linked to
+  (anyone else: ``error=IDENTITY_MISMATCH``), becomes an owner of the organisation when
+  its register entry names them as a representative (``customerId=…``, the global ID;
+  otherwise ``error=NOT_REPRESENTATIVE``); audited either way;
 - any failure of the identification itself (unknown or replayed state, an error from
   the provider, a refused code, an ID token that does not verify):
   ``error=IDENTIFICATION_FAILED``. Without a known flow there is no trusted ``returnTo``,
@@ -51,6 +61,7 @@ from starlette.types import Receive, Scope, Send
 from app.dev_idp import callback_uri, dev_client_secret, dev_issuer, mounted_app
 from app.runtime import Runtime
 from app.settings import Settings
+from auth.hashing import token_hash
 from auth.registration import issue_registration_token
 from auth.sessions import SESSION_COOKIE, create_session, end_session, principal_from_session
 from auth.strong import (
@@ -63,14 +74,27 @@ from auth.strong import (
     StrongIdentity,
 )
 from domain.audit import record_event
+from domain.customers import CustomerKind, CustomerOwner
 from domain.registration import customers_for_registration, normalise_business_id, user_with_strong_identity
 from domain.session import transaction
+from domain.users import User
+from resolvers.ids import to_global_id
+from resolvers.invitations import open_invitation_id
 
 log = logging.getLogger("energy_portal.strong")
 
 MOUNT_NAME = "strong-identification"
 NO_CUSTOMERSHIP = "NO_CUSTOMERSHIP"
 ALREADY_REGISTERED = "ALREADY_REGISTERED"
+INVALID_INVITATION = "INVALID_INVITATION"
+NOT_SIGNED_IN = "NOT_SIGNED_IN"
+NOT_REPRESENTATIVE = "NOT_REPRESENTATIVE"
+IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+#: Audit actions of adding an organisation to one's user.
+ADD_ORGANISATION_ACTION = "customer_owner.added"
+ADD_ORGANISATION_FAILED_ACTION = "customer_owner.add_failed"
+#: Longest invitation token accepted at the start (they are 43 characters).
+MAX_INVITATION_TOKEN = 200
 NO_USER = "NO_USER"
 IDENTIFICATION_FAILED = "IDENTIFICATION_FAILED"
 #: Audit actions of signing in with strong identification.
@@ -196,14 +220,22 @@ class StrongIdentificationRoutes:
         params = request.query_params
         purpose = params.get("purpose", "")
         if purpose not in PURPOSES:
-            return _bad_request("`purpose` must be `register` or `login`.")
+            return _bad_request("`purpose` must be `register`, `login`, `invitation` or `add-organisation`.")
         return_to = checked_return_to(params.get("returnTo"), self.settings)
         if return_to is None:
             return _bad_request("`returnTo` is not on an allowed origin.")
+        invitation = None
+        if purpose == "invitation":
+            token = params.get("invitationToken", "")
+            if not token or len(token) > MAX_INVITATION_TOKEN:
+                return _bad_request("`purpose=invitation` needs the `invitationToken` of the link.")
+            invitation = token_hash(token)
         business_id = None
+        if purpose == "add-organisation" and not params.get("businessId"):
+            return _bad_request("`purpose=add-organisation` needs the organisation's `businessId`.")
         if params.get("businessId"):
-            if purpose != "register":
-                return _bad_request("`businessId` goes with `purpose=register` only.")
+            if purpose not in ("register", "add-organisation"):
+                return _bad_request("`businessId` goes with `purpose=register` or `add-organisation` only.")
             business_id = normalise_business_id(params["businessId"])
             if business_id is None:
                 return _bad_request("`businessId` is not a valid business ID (Y-tunnus).")
@@ -211,7 +243,7 @@ class StrongIdentificationRoutes:
             return _bad_request("Strong identification is not configured.", 503)
         try:
             url = await self.client.authorization_url(
-                request, purpose=purpose, return_to=return_to, business_id=business_id
+                request, purpose=purpose, return_to=return_to, business_id=business_id, invitation=invitation
             )
         except StrongIdentificationError as error:
             log.warning("strong identification could not start: %s", error)
@@ -231,6 +263,10 @@ class StrongIdentificationRoutes:
             return self._fail(return_to, IDENTIFICATION_FAILED)
         if flow.purpose == "login":
             return await self._sign_in(request, identity, return_to)
+        if flow.purpose == "invitation":
+            return await self._invited_registration(identity, flow.invitation, return_to)
+        if flow.purpose == "add-organisation":
+            return await self._add_organisation(request, identity, flow.business_id, return_to)
         return await self._registration(identity, flow.business_id, return_to)
 
     async def _sign_in(self, request: Request, identity: StrongIdentity, return_to: str) -> Response:
@@ -274,6 +310,69 @@ class StrongIdentificationRoutes:
             family_name=identity.family_name,
             customer_ids=customer_ids,
             business_id=business_id,
+        )
+        return self._redirect(with_params(return_to, {"registrationToken": token}))
+
+    async def _add_organisation(
+        self, request: Request, identity: StrongIdentity, business_id: str | None, return_to: str
+    ) -> Response:
+        """A signed-in user, identified as themselves, becomes an owner of an organisation
+        whose register entry names them as a representative."""
+        async with transaction(self.runtime.sessions) as db:
+            principal = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+            if principal is None or principal.is_staff:
+                return self._fail(return_to, NOT_SIGNED_IN)
+            user = await db.get(User, principal.user_id)
+            if user is None or user.strong_identity != identity.hetu:
+                record_event(
+                    db,
+                    ADD_ORGANISATION_FAILED_ACTION,
+                    actor_user_id=principal.user_id,
+                    reason=IDENTITY_MISMATCH,
+                )
+                return self._fail(return_to, IDENTITY_MISMATCH)
+            found = await customers_for_registration(db, identity.hetu, business_id)
+            organisation = next((c for c in found if c.kind is CustomerKind.ORGANIZATION), None)
+            if organisation is None or organisation.id is None:
+                record_event(
+                    db,
+                    ADD_ORGANISATION_FAILED_ACTION,
+                    actor_user_id=principal.user_id,
+                    reason=NOT_REPRESENTATIVE,
+                )
+                return self._fail(return_to, NOT_REPRESENTATIVE)
+            if await db.get(CustomerOwner, (organisation.id, principal.user_id)) is None:
+                db.add(CustomerOwner(customer_id=organisation.id, user_id=principal.user_id))
+                record_event(
+                    db,
+                    ADD_ORGANISATION_ACTION,
+                    actor_user_id=principal.user_id,
+                    customer_id=organisation.id,
+                    businessId=business_id,
+                    method="strong_identification",
+                )
+        customer = to_global_id("Customer", organisation.id)
+        return self._redirect(with_params(return_to, {"customerId": customer}))
+
+    async def _invited_registration(
+        self, identity: StrongIdentity, invitation: str | None, return_to: str
+    ) -> Response:
+        """Registration through an invitation: no customership needed, the invitation must be
+        open (a person who already has a user signs in and accepts it instead)."""
+        async with self.runtime.sessions() as db:
+            if await user_with_strong_identity(db, identity.hetu) is not None:
+                return self._fail(return_to, ALREADY_REGISTERED)
+            invitation_id = None if invitation is None else await open_invitation_id(db, invitation)
+        if invitation_id is None:
+            return self._fail(return_to, INVALID_INVITATION)
+        token = issue_registration_token(
+            self.runtime.signing_key,
+            hetu=identity.hetu,
+            given_name=identity.given_name,
+            family_name=identity.family_name,
+            customer_ids=[],
+            business_id=None,
+            invitation_id=invitation_id,
         )
         return self._redirect(with_params(return_to, {"registrationToken": token}))
 

@@ -43,9 +43,7 @@ def error_response(
     if status == 503:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     body = {
-        "errors": [
-            {"message": message, "extensions": {"code": code, "requestId": request_id, **extensions}}
-        ]
+        "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id, **extensions}}]
     }
     return JSONResponse(body, status, headers=headers)
 

@@ -33,8 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.transport_errors import BAD_REQUEST, error_response, request_id_of
 from domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from domain.base import Language
-from resolvers.messaging_texts import message
-from resolvers.texts import language_from_header, pick
+from domain.texts import text
+from resolvers.context import language_from_header
 
 #: Largest non-file field (``operations``, ``map``).
 MAX_FIELD_BYTES = 1024 * 1024
@@ -42,29 +42,6 @@ MAX_FIELD_BYTES = 1024 * 1024
 MAX_FIELDS = 20
 #: The whole multipart body: every attachment at its largest plus room for the fields.
 MAX_MULTIPART_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + MAX_FIELD_BYTES
-
-_TEXTS = {
-    "body_too_large": {
-        Language.FI: "Pyyntö on liian suuri.",
-        Language.SV: "Begäran är för stor.",
-        Language.EN: "The request is too large.",
-    },
-    "incomplete": {
-        Language.FI: "Lähetys katkesi kesken. Mitään ei tallennettu; yritä uudelleen.",
-        Language.SV: "Överföringen avbröts. Ingenting sparades; försök igen.",
-        Language.EN: "The upload was cut off. Nothing was stored; try again.",
-    },
-    "malformed": {
-        Language.FI: "Pyyntö ei ole kelvollinen multipart-viesti.",
-        Language.SV: "Begäran är inte ett giltigt multipart-meddelande.",
-        Language.EN: "The request is not a valid multipart message.",
-    },
-    "field_too_large": {
-        Language.FI: "Lomakekenttä on liian suuri.",
-        Language.SV: "Formulärfältet är för stort.",
-        Language.EN: "A form field is too large.",
-    },
-}
 
 
 class UploadRefused(Exception):
@@ -89,7 +66,7 @@ class MultipartLimiter:
         _, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
         if not boundary:
-            raise self._refusal(400, "MALFORMED_MULTIPART", "malformed")
+            raise self._refusal(400, "MALFORMED_MULTIPART", "upload.malformed")
         self.total = 0
         self.files = 0
         self.fields = 0
@@ -113,9 +90,8 @@ class MultipartLimiter:
             },
         )
 
-    def _refusal(self, status: int, reason: str, key: str, **values: Any) -> UploadRefused:
-        text = pick(_TEXTS[key], self.language) if key in _TEXTS else message(key, self.language, **values)
-        return UploadRefused(status, reason, text)
+    def _refusal(self, status: int, reason: str, message_id: str, **values: Any) -> UploadRefused:
+        return UploadRefused(status, reason, text(message_id, self.language, **values))
 
     def _on_part_begin(self) -> None:
         self._disposition = b""
@@ -139,20 +115,20 @@ class MultipartLimiter:
         if self._is_file:
             self.files += 1
             if self.files > MAX_ATTACHMENTS:
-                raise self._refusal(413, "TOO_MANY_ATTACHMENTS", "too_many_attachments", max=MAX_ATTACHMENTS)
+                raise self._refusal(413, "TOO_MANY_ATTACHMENTS", "attachment.too_many", max=MAX_ATTACHMENTS)
         else:
             self.fields += 1
             if self.fields > MAX_FIELDS:
-                raise self._refusal(413, "TOO_MANY_FIELDS", "field_too_large")
+                raise self._refusal(413, "TOO_MANY_FIELDS", "upload.field_too_large")
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         self._part_bytes += end - start
         if self._is_file and self._part_bytes > MAX_ATTACHMENT_BYTES:
             raise self._refusal(
-                413, "ATTACHMENT_TOO_LARGE", "attachment_too_large", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)
+                413, "ATTACHMENT_TOO_LARGE", "attachment.too_large", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)
             )
         if not self._is_file and self._part_bytes > MAX_FIELD_BYTES:
-            raise self._refusal(413, "FIELD_TOO_LARGE", "field_too_large")
+            raise self._refusal(413, "FIELD_TOO_LARGE", "upload.field_too_large")
 
     def _on_end(self) -> None:
         self.complete = True
@@ -161,25 +137,25 @@ class MultipartLimiter:
         """Parse the next piece of the body."""
         self.total += len(chunk)
         if self.total > MAX_MULTIPART_BYTES:
-            raise self._refusal(413, "BODY_TOO_LARGE", "body_too_large")
+            raise self._refusal(413, "BODY_TOO_LARGE", "upload.body_too_large")
         if not chunk:
             return
         try:
             self._parser.write(chunk)
         except MultipartParseError:
-            raise self._refusal(400, "MALFORMED_MULTIPART", "malformed") from None
+            raise self._refusal(400, "MALFORMED_MULTIPART", "upload.malformed") from None
 
     def finish(self) -> None:
         """The body ended: it must have ended with the closing boundary."""
         self.finished = True
         if not self.complete:
-            raise self._refusal(400, "UPLOAD_INCOMPLETE", "incomplete")
+            raise self._refusal(400, "UPLOAD_INCOMPLETE", "upload.incomplete")
 
     def disconnected(self) -> None:
         """The client went away; before the end of the body that is a cut-off upload."""
         if not self.finished:
             self.finished = True
-            raise self._refusal(400, "UPLOAD_INCOMPLETE", "incomplete")
+            raise self._refusal(400, "UPLOAD_INCOMPLETE", "upload.incomplete")
 
 
 def _limited(receive: Receive, limiter: MultipartLimiter) -> Receive:
@@ -214,10 +190,10 @@ async def serve_with_upload_limits(app: ASGIApp, scope: Scope, receive: Receive,
     language = language_from_header(headers.get("accept-language"))
     try:
         if not content_type.lower().startswith("multipart/form-data"):
-            raise UploadRefused(400, "MALFORMED_MULTIPART", pick(_TEXTS["malformed"], language))
+            raise UploadRefused(400, "MALFORMED_MULTIPART", text("upload.malformed", language))
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_MULTIPART_BYTES):
-            raise UploadRefused(413, "BODY_TOO_LARGE", pick(_TEXTS["body_too_large"], language))
+            raise UploadRefused(413, "BODY_TOO_LARGE", text("upload.body_too_large", language))
         limiter = MultipartLimiter(content_type, language)
         await app(scope, _limited(receive, limiter), tracking_send)
     except UploadRefused as refusal:

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import emails
 from auth.hashing import token_hash
 from auth.passwords import MAX_LENGTH, hash_password, password_problems, verify_password
 from auth.sessions import end_user_sessions
@@ -36,6 +35,7 @@ from domain.accounts import OneTimeToken, OneTimeTokenKind, RefreshToken
 from domain.audit import record_event
 from domain.base import utcnow
 from domain.outbox import queue_email
+from domain.texts import email_texts, text
 from domain.usernames import normalise_username, username_is_valid, username_key
 from domain.users import User
 
@@ -128,11 +128,11 @@ async def request_password_reset(db: AsyncSession, email: str, *, public_origin:
             )
         )
         link = _link(public_origin, RESET_PATH, token)
-        subject, text = emails.password_reset(
-            user.language, username=user.username, link=link, days=RESET_LINK_DAYS
+        subject, body = email_texts(
+            "password_reset", user.language, username=user.username, link=link, days=RESET_LINK_DAYS
         )
         queue_email(
-            db, to=user.email, subject=subject, text=text, links=[link], meta={"kind": "PASSWORD_RESET"}
+            db, to=user.email, subject=subject, text=body, links=[link], meta={"kind": "PASSWORD_RESET"}
         )
         record_event(db, "PASSWORD_RESET_REQUESTED", actor_user_id=user.id, at=at)
     await db.flush()
@@ -146,11 +146,10 @@ async def request_username_reminder(db: AsyncSession, email: str, *, public_orig
     if not users:
         return 0
     link = _link(public_origin, SIGN_IN_PATH)
-    subject, text = emails.username_reminder(
-        users[0].language, usernames=[u.username for u in users], link=link
-    )
+    usernames = "\n".join(f"  {u.username}" for u in users)
+    subject, body = email_texts("username_reminder", users[0].language, usernames=usernames, link=link)
     queue_email(
-        db, to=users[0].email, subject=subject, text=text, links=[link], meta={"kind": "USERNAME_REMINDER"}
+        db, to=users[0].email, subject=subject, text=body, links=[link], meta={"kind": "USERNAME_REMINDER"}
     )
     for user in users:
         record_event(db, "USERNAME_REMINDER_SENT", actor_user_id=user.id, at=at)
@@ -199,8 +198,9 @@ async def reset_password(db: AsyncSession, token: str, new_password: str) -> Out
     await _set_password_hash(db, user, password_hash)
     await end_user_sessions(db, user.id)
     revoked = await end_refresh_tokens(db, user.id, at)
-    subject, text = emails.password_changed(user.language, username=user.username, by_reset=True)
-    queue_email(db, to=user.email, subject=subject, text=text, meta={"kind": "PASSWORD_CHANGED"})
+    how = text("email.password_changed.by_reset", user.language)
+    subject, body = email_texts("password_changed", user.language, username=user.username, how=how)
+    queue_email(db, to=user.email, subject=subject, text=body, meta={"kind": "PASSWORD_CHANGED"})
     record_event(db, "PASSWORD_RESET", actor_user_id=user.id, at=at, refresh_tokens_revoked=revoked)
     await db.flush()
     return Outcome(user=user)
@@ -253,8 +253,9 @@ async def change_password(
     await end_user_sessions(db, user_id, keep=keep_session)
     revoked = await end_refresh_tokens(db, user_id, at)
     await _invalidate_reset_links(db, user_id, at)
-    subject, text = emails.password_changed(user.language, username=user.username, by_reset=False)
-    queue_email(db, to=user.email, subject=subject, text=text, meta={"kind": "PASSWORD_CHANGED"})
+    how = text("email.password_changed.by_user", user.language)
+    subject, body = email_texts("password_changed", user.language, username=user.username, how=how)
+    queue_email(db, to=user.email, subject=subject, text=body, meta={"kind": "PASSWORD_CHANGED"})
     record_event(db, "PASSWORD_CHANGED", actor_user_id=user_id, at=at, refresh_tokens_revoked=revoked)
     await db.flush()
     return Outcome(user=user)
@@ -289,8 +290,8 @@ async def change_username(db: AsyncSession, user_id: int, password: str, new_use
     user.username_key = key
     db.add(user)
     await db.flush()  # the unique key refuses a concurrent taker (IntegrityError)
-    subject, text = emails.username_changed(user.language, old=old, new=name)
-    queue_email(db, to=user.email, subject=subject, text=text, meta={"kind": "USERNAME_CHANGED"})
+    subject, body = email_texts("username_changed", user.language, old=old, new=name)
+    queue_email(db, to=user.email, subject=subject, text=body, meta={"kind": "USERNAME_CHANGED"})
     record_event(db, "USERNAME_CHANGED", actor_user_id=user_id, at=at, old=old, new=name)
     await db.flush()
     return Outcome(user=user)

@@ -54,6 +54,8 @@ class RegistrationClaims:
     family_name: str
     customer_ids: tuple[int, ...]
     business_id: str | None
+    #: The invitation the person registers through (instead of a customership of their own).
+    invitation_id: int | None = None
 
 
 def _key(signing_key: str) -> OctKey:
@@ -69,10 +71,12 @@ def issue_registration_token(
     family_name: str,
     customer_ids: list[int],
     business_id: str | None,
+    invitation_id: int | None = None,
     now: int | None = None,
     minutes: int = REGISTRATION_TOKEN_MINUTES,
 ) -> str:
-    """A registration token for the identified person and the customers they matched."""
+    """A registration token for the identified person and the customers they matched (or,
+    with ``invitation_id``, the invitation they register through)."""
     issued = int(time.time()) if now is None else now
     claims: dict[str, Any] = {
         "iss": _ISSUER,
@@ -82,6 +86,7 @@ def issue_registration_token(
         "family_name": family_name,
         "customers": [int(c) for c in customer_ids],
         "bid": business_id,
+        "inv": invitation_id,
         "iat": issued,
         "exp": issued + minutes * 60,
         "jti": secrets.token_urlsafe(12),
@@ -111,7 +116,6 @@ def read_registration_token(signing_key: str, token: str, *, now: int | None = N
         sub={"essential": True},
         exp={"essential": True},
         iat={"essential": True},
-        customers={"essential": True},
     )
     try:
         registry.validate(claims)
@@ -120,15 +124,17 @@ def read_registration_token(signing_key: str, token: str, *, now: int | None = N
     except JoseError as error:
         raise RegistrationTokenError(f"claims not valid: {error}") from None
     hetu = claims["sub"]
-    customers = claims["customers"]
+    customers = claims.get("customers")  # (checked below: empty only with an invitation)
     given_name, family_name = claims.get("given_name", ""), claims.get("family_name", "")
     business_id = claims.get("bid")
+    invitation_id = claims.get("inv")
     if (
         not isinstance(hetu, str)
         or not hetu_codes.is_valid(hetu, allow_temporary=True)
         or not isinstance(customers, list)
-        or not customers
+        or not (customers or invitation_id is not None)
         or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in customers)
+        or not (invitation_id is None or (type(invitation_id) is int and invitation_id > 0))
         or not isinstance(given_name, str)
         or not isinstance(family_name, str)
         or not (business_id is None or isinstance(business_id, str))
@@ -142,4 +148,5 @@ def read_registration_token(signing_key: str, token: str, *, now: int | None = N
         family_name=family_name,
         customer_ids=tuple(customers),
         business_id=business_id,
+        invitation_id=invitation_id,
     )

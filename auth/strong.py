@@ -58,7 +58,7 @@ FLOW_COOKIE = "ep_oidc_flow"
 #: Path of the strong-identification routes (the flow cookie is sent there only).
 FLOW_PATH = "/auth/strong"
 
-PURPOSES = ("register", "login")
+PURPOSES = ("register", "login", "invitation", "add-organisation")
 _MAX_NAME = 200
 
 
@@ -87,6 +87,8 @@ class FlowData:
     return_to: str
     business_id: str | None
     nonce: str
+    #: With ``purpose=invitation``: the hash of the invitation token (never the token).
+    invitation: str | None = None
 
 
 def verify_id_token(
@@ -236,7 +238,13 @@ class OpenIDClient:
         return metadata
 
     async def authorization_url(
-        self, request: Any, *, purpose: str, return_to: str, business_id: str | None
+        self,
+        request: Any,
+        *,
+        purpose: str,
+        return_to: str,
+        business_id: str | None,
+        invitation: str | None = None,
     ) -> str:
         """Start a flow: the provider URL to redirect to; the flow data goes to the session."""
         if purpose not in PURPOSES:
@@ -252,6 +260,7 @@ class OpenIDClient:
             purpose=purpose,
             return_to=return_to,
             business_id=business_id,
+            invitation=invitation,
             **created,
         )
         return url
@@ -270,6 +279,7 @@ class OpenIDClient:
                 return_to=str(data["return_to"]),
                 business_id=data.get("business_id"),
                 nonce=str(data["nonce"]),
+                invitation=data.get("invitation"),
             )
         except KeyError:
             return None

@@ -72,6 +72,9 @@ class Message(SQLModel, table=True):
     sender_kind: SenderKind = enum_field(SenderKind)
     sender_user_id: int | None = Field(default=None, foreign_key="users.id")
     sender_name: str = Field(max_length=200)
+    #: In what capacity the sender wrote (``domain.access_log.ActorRole``); None for
+    #: messages written before it was recorded.
+    sender_role: str | None = Field(default=None, max_length=32)
 
 
 class Attachment(SQLModel, table=True):

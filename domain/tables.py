@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from domain import (
+    access_log,
     accounts,
     api_tokens,
     bulletins,
@@ -10,6 +11,7 @@ from domain import (
     contact,
     contracts,
     customers,
+    invitations,
     invoices,
     messages,
     newsletter,
@@ -20,6 +22,7 @@ from domain import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "access_log",
     "accounts",
     "api_tokens",
     "bulletins",
@@ -27,6 +30,7 @@ __all__ = [
     "contact",
     "contracts",
     "customers",
+    "invitations",
     "invoices",
     "messages",
     "metadata",

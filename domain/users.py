@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     username_key: str = Field(max_length=64, unique=True)
     email: str = Field(max_length=254, index=True)
     email_verified: bool = False
+    #: The person's name as strong identification gave it ("Matti Meikäläinen"); None
+    #: when not known (users registered before names, staff).
+    name: str | None = Field(default=None, max_length=200)
     password_hash: str = Field(max_length=255)
     role: UserRole = enum_field(UserRole, UserRole.CUSTOMER)
     #: Personal identity code of the verified strong identity, when linked.
@@ -38,6 +41,11 @@ class User(SQLModel, table=True):
     #: Created by the demo data generator; production refuses to start with these.
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def display_name(user: User) -> str:
+    """How a person is shown to others: their name, or their username when it is not known."""
+    return user.name or user.username
 
 
 class UserSession(SQLModel, table=True):

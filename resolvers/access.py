@@ -2,9 +2,10 @@
 
 Who may see what is decided in ``auth.access``; this module changes the grants. Every
 change is written to the audit log. Granting reveals nothing about who is registered:
-a new grant is always stored ``PENDING`` without looking the email address up, and counts
-as soon as a user with that verified address signs in (``auth.access``), when it is
-marked ``ACTIVE``.
+a new grant is always stored ``PENDING`` and counts as soon as a user with that verified
+address signs in (``auth.access``), when it is marked ``ACTIVE``; the grantee is emailed
+(``resolvers.invitations``: an invitation link, or the news for a registered user), which
+the owner cannot tell apart.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from auth.access import CustomerAccess, levels_of, permissions_of
 from auth.passwords import verify_password
 from auth.quotas import claim_grant
 from domain.audit import record_event
-from domain.base import AccessLevel, Language, Section, utcnow
+from domain.base import AccessLevel, Section, utcnow
 from domain.customers import (
     GRANT_NOTE_MAX_LENGTH,
     AccessGrant,
@@ -29,72 +30,14 @@ from domain.customers import (
     GrantStatus,
     grant_status,
 )
+from domain.invitations import close_invitations
 from domain.session import transaction
 from domain.users import User, UserRole
-from resolvers.auth import FieldError, rate_limited
+from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import quota_refused
-from resolvers.texts import pick
-
-TEXTS: dict[str, dict[Language, str]] = {
-    "wrong_password": {
-        Language.FI: "Salasana on väärin.",
-        Language.SV: "Fel lösenord.",
-        Language.EN: "The password is wrong.",
-    },
-    "invalid_email": {
-        Language.FI: "Sähköpostiosoite ei kelpaa.",
-        Language.SV: "E-postadressen är ogiltig.",
-        Language.EN: "The email address is not valid.",
-    },
-    "self_grant": {
-        Language.FI: "Et voi antaa käyttöoikeutta itsellesi.",
-        Language.SV: "Du kan inte ge dig själv behörighet.",
-        Language.EN: "You cannot grant access to yourself.",
-    },
-    "no_sections": {
-        Language.FI: "Valitse vähintään yksi osio.",
-        Language.SV: "Välj minst ett avsnitt.",
-        Language.EN: "Choose at least one section.",
-    },
-    "duplicate_section": {
-        Language.FI: "Sama osio on annettu kahdesti.",
-        Language.SV: "Samma avsnitt anges två gånger.",
-        Language.EN: "The same section is given twice.",
-    },
-    "no_user": {
-        Language.FI: "Käyttäjätunnusta ei löydy.",
-        Language.SV: "Användarnamnet finns inte.",
-        Language.EN: "No user has that username.",
-    },
-    "staff_user": {
-        Language.FI: "Asiakaspalvelun tunnukselle ei voi liittää asiakkaita.",
-        Language.SV: "Kunder kan inte kopplas till kundtjänstens konto.",
-        Language.EN: "Customers cannot be attached to a customer-service account.",
-    },
-    "no_customer": {
-        Language.FI: "Asiakasnumeroa ei löydy.",
-        Language.SV: "Kundnumret finns inte.",
-        Language.EN: "No customer has that customer number.",
-    },
-    "valid_until_past": {
-        Language.FI: "Viimeinen käyttöpäivä ei voi olla menneisyydessä.",
-        Language.SV: "Den sista dagen kan inte ligga i det förflutna.",
-        Language.EN: "The last day of access cannot be in the past.",
-    },
-    "note_too_long": {
-        Language.FI: "Muistiinpanossa voi olla enintään {max} merkkiä.",
-        Language.SV: "Anteckningen får ha högst {max} tecken.",
-        Language.EN: "The note can have at most {max} characters.",
-    },
-    "grant_revoked": {
-        Language.FI: "Peruttua käyttöoikeutta ei voi muuttaa. Anna käyttöoikeus uudelleen.",
-        Language.SV: "En återkallad behörighet kan inte ändras. Ge behörigheten på nytt.",
-        Language.EN: "A revoked grant cannot be changed. Grant access again.",
-    },
-}
+from resolvers.invitations import invite_or_tell
 
 #: Wrong passwords allowed when granting, per user and 15 minutes.
 GRANT_PASSWORD_ATTEMPTS = 5
@@ -125,10 +68,6 @@ class GrantResult:
 
     grants: list[AccessGrant] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
-
-
-def _error(ctx: Context, path: list[str] | None, code: str, key: str, **values: Any) -> FieldError:
-    return FieldError(path, code, pick(TEXTS[key], ctx.language).format(**values))
 
 
 async def owner_access(ctx: Context, customer_id: int) -> CustomerAccess:
@@ -170,16 +109,16 @@ def record_write(
     )
 
 
-def _levels_from_input(
+def levels_from_input(
     ctx: Context, permissions: list[tuple[Section, AccessLevel]]
 ) -> dict[Section, AccessLevel] | FieldError:
     levels: dict[Section, AccessLevel] = {}
     for section, level in permissions:
         if section in levels:
-            return _error(ctx, ["permissions"], "INVALID_INPUT", "duplicate_section")
+            return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.duplicate_section")
         levels[section] = level
     if not levels:
-        return _error(ctx, ["permissions"], "INVALID_INPUT", "no_sections")
+        return field_error(ctx.language, ["permissions"], "INVALID_INPUT", "access.no_sections")
     return levels
 
 
@@ -195,12 +134,14 @@ def _normalised_email(address: str) -> str | None:
 def _checked_terms(ctx: Context, terms: GrantTerms) -> GrantTerms | FieldError:
     """The terms with the note trimmed (empty: none), or why they are refused."""
     if terms.valid_until is not KEEP and terms.valid_until is not None and terms.valid_until < ctx.today:
-        return _error(ctx, ["validUntil"], "INVALID_INPUT", "valid_until_past")
+        return field_error(ctx.language, ["validUntil"], "INVALID_INPUT", "access.valid_until_past")
     note = terms.note
     if isinstance(note, str):
         note = note.strip() or None
         if note is not None and len(note) > GRANT_NOTE_MAX_LENGTH:
-            return _error(ctx, ["note"], "INVALID_INPUT", "note_too_long", max=GRANT_NOTE_MAX_LENGTH)
+            return field_error(
+                ctx.language, ["note"], "INVALID_INPUT", "input.too_long", max=GRANT_NOTE_MAX_LENGTH
+            )
     return GrantTerms(valid_until=terms.valid_until, note=note)
 
 
@@ -219,28 +160,41 @@ def _apply_terms(grant: AccessGrant, terms: GrantTerms) -> dict[str, Any]:
     return changed
 
 
-async def _password_confirmed(ctx: Context, db: Any, password: str, limiter_key: str) -> FieldError | None:
+def _password_key(ctx: Context) -> str:
+    return f"grant-password:{ctx.require_principal().user_id}"
+
+
+async def password_confirmed(ctx: Context, db: Any, password: str) -> FieldError | None:
     """The owner's own password, counted against ``GRANT_PASSWORD_ATTEMPTS`` when wrong."""
-    principal = ctx.require_principal()
-    owner = await db.get(User, principal.user_id)
+    owner = await db.get(User, ctx.require_principal().user_id)
     assert owner is not None
     if len(password) > 1024 or not verify_password(owner.password_hash, password):
         if ctx.limiter is not None:
             await ctx.limiter.hit(
-                limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+                _password_key(ctx), limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
             )
-        return _error(ctx, ["password"], "WRONG_PASSWORD", "wrong_password")
+        return field_error(ctx.language, ["password"], "WRONG_PASSWORD", "account.wrong_password")
     return None
 
 
-async def _password_attempts_left(ctx: Context, limiter_key: str) -> FieldError | None:
-    if ctx.limiter is not None:
-        verdict = await ctx.limiter.peek(
-            limiter_key, limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
-        )
-        if not verdict.allowed:
-            return rate_limited(ctx, verdict.retry_after)
-    return None
+async def password_attempts_left(ctx: Context) -> FieldError | None:
+    """``RATE_LIMITED`` when the viewer gave too many wrong passwords lately (for any access
+    change: grants, API tokens), else ``None``."""
+    if ctx.limiter is None:
+        return None
+    verdict = await ctx.limiter.peek(
+        _password_key(ctx), limit=GRANT_PASSWORD_ATTEMPTS, window_seconds=GRANT_PASSWORD_WINDOW
+    )
+    return None if verdict.allowed else rate_limited(ctx, verdict.retry_after)
+
+
+async def _checked_request(ctx: Context, terms: GrantTerms) -> GrantTerms | FieldError:
+    """The checked terms, or why the request is refused before anything is read: bad terms,
+    or too many wrong passwords lately."""
+    checked = _checked_terms(ctx, terms)
+    if isinstance(checked, FieldError):
+        return checked
+    return await password_attempts_left(ctx) or checked
 
 
 async def grant_access(
@@ -258,24 +212,22 @@ async def grant_access(
     if customer_id is None:
         raise not_found()
     await owner_access(ctx, customer_id)
-    levels = _levels_from_input(ctx, permissions)
+    levels = levels_from_input(ctx, permissions)
     if isinstance(levels, FieldError):
         return GrantResult(errors=[levels])
     email = _normalised_email(grantee_email)
     if email is None:
-        return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_EMAIL", "invalid_email")])
-    checked = _checked_terms(ctx, terms)
+        return GrantResult(
+            errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_EMAIL", "input.invalid_email")]
+        )
+    checked = await _checked_request(ctx, terms)
     if isinstance(checked, FieldError):
         return GrantResult(errors=[checked])
-    limiter_key = f"grant-password:{principal.user_id}"
-    refused = await _password_attempts_left(ctx, limiter_key)
-    if refused is not None:
-        return GrantResult(errors=[refused])
     quota = await claim_grant(ctx.limiter, principal.user_id)
     if quota.refusal is not None:
         return GrantResult(errors=[quota_refused(ctx, quota.refusal)])
     async with quota:  # given back unless the grant commits
-        result = await _store_grant(ctx, customer_id, email, levels, password, limiter_key, checked)
+        result = await _store_grant(ctx, customer_id, email, levels, password, checked)
         if not result.errors:
             quota.keep()
     return result
@@ -287,19 +239,20 @@ async def _store_grant(
     email: str,
     levels: dict[Section, AccessLevel],
     password: str,
-    limiter_key: str,
     terms: GrantTerms,
 ) -> GrantResult:
     """The transaction of ``grant_access``: the password check and the grant."""
     principal = ctx.require_principal()
     async with transaction(ctx.sessions) as db:
-        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        wrong = await password_confirmed(ctx, db, password)
         if wrong is not None:
             return GrantResult(errors=[wrong])
         owner = await db.get(User, principal.user_id)
         assert owner is not None
         if email == owner.email.lower():
-            return GrantResult(errors=[_error(ctx, ["granteeEmail"], "INVALID_INPUT", "self_grant")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["granteeEmail"], "INVALID_INPUT", "access.self_grant")]
+            )
         existing = (
             await db.execute(
                 select(AccessGrant).where(
@@ -340,6 +293,7 @@ async def _store_grant(
             permissions=grant.permissions,
             **extra,
         )
+        await invite_or_tell(db, ctx, grant, owner)
     return GrantResult(grants=[grant])
 
 
@@ -356,26 +310,24 @@ async def update_access_grant(
     grant_id = pk_of(grant_gid, "AccessGrant")
     if grant_id is None:
         raise not_found()
-    levels = None if permissions is None else _levels_from_input(ctx, permissions)
+    levels = None if permissions is None else levels_from_input(ctx, permissions)
     if isinstance(levels, FieldError):
         return GrantResult(errors=[levels])
-    checked = _checked_terms(ctx, terms)
+    checked = await _checked_request(ctx, terms)
     if isinstance(checked, FieldError):
         return GrantResult(errors=[checked])
-    limiter_key = f"grant-password:{principal.user_id}"
-    refused = await _password_attempts_left(ctx, limiter_key)
-    if refused is not None:
-        return GrantResult(errors=[refused])
     async with transaction(ctx.sessions) as db:
         grant = await db.get(AccessGrant, grant_id)
         if grant is None or grant.kind is not GrantKind.DELEGATE:
             raise not_found()  # housing-manager attachments are customer service's
         await owner_access(ctx, grant.customer_id)
-        wrong = await _password_confirmed(ctx, db, password, limiter_key)
+        wrong = await password_confirmed(ctx, db, password)
         if wrong is not None:
             return GrantResult(errors=[wrong])
         if grant.status is GrantStatus.REVOKED:
-            return GrantResult(errors=[_error(ctx, ["grantId"], "INVALID_INPUT", "grant_revoked")])
+            return GrantResult(
+                errors=[field_error(ctx.language, ["grantId"], "INVALID_INPUT", "access.grant_revoked")]
+            )
         changed = _apply_terms(grant, checked)
         if levels is not None and permissions_of(levels) != grant.permissions:
             changed["permissions"] = [dict(grant.permissions), permissions_of(levels)]
@@ -411,6 +363,7 @@ async def revoke_access(ctx: Context, grant_gid: str) -> GrantResult:
         if grant.status is not GrantStatus.REVOKED:
             grant.status = GrantStatus.REVOKED
             grant.revoked_at = utcnow()
+            await close_invitations(db, grant_id)
             record_event(
                 db,
                 "access_grant.revoked",
@@ -430,17 +383,21 @@ async def _staff_targets(
         await db.execute(select(User).where(User.username_key == username.strip().casefold()))
     ).scalar_one_or_none()
     if user is None:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "no_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.no_user"))
     elif user.role is UserRole.CUSTOMER_SERVICE:
-        errors.append(_error(ctx, ["username"], "INVALID_INPUT", "staff_user"))
+        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.staff_user"))
     numbers = list(dict.fromkeys(n.strip() for n in customer_numbers))
     found = list((await db.execute(select(Customer).where(Customer.customer_number.in_(numbers)))).scalars())
     by_number = {c.customer_number: c for c in found}
     for index, number in enumerate(numbers):
         if number not in by_number:
-            errors.append(_error(ctx, ["customerNumbers", str(index)], "INVALID_INPUT", "no_customer"))
+            errors.append(
+                field_error(
+                    ctx.language, ["customerNumbers", str(index)], "INVALID_INPUT", "access.no_customer"
+                )
+            )
     if not numbers:
-        errors.append(_error(ctx, ["customerNumbers"], "INVALID_INPUT", "no_customer"))
+        errors.append(field_error(ctx.language, ["customerNumbers"], "INVALID_INPUT", "access.no_customer"))
     return user, [by_number[n] for n in numbers if n in by_number], errors
 
 
@@ -456,7 +413,7 @@ async def attach_customers(
 ) -> GrantResult:
     """Customer service attaches customers to a housing manager's user (all or nothing)."""
     staff_id = _require_staff(ctx)
-    levels = _levels_from_input(ctx, permissions)
+    levels = levels_from_input(ctx, permissions)
     if isinstance(levels, FieldError):
         return GrantResult(errors=[levels])
     async with transaction(ctx.sessions) as db:

@@ -21,16 +21,36 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import recovery, throttle
+from auth.passwords import MAX_LENGTH, MIN_LENGTH
 from domain.session import transaction
+from domain.texts import N_, text
 from domain.usernames import username_key
 from domain.users import User
-from resolvers.account_texts import account_message
 from resolvers.auth import FieldError, rate_limited
 from resolvers.context import Context
 
 #: The shortest time a recovery request takes, whatever happens.
 RECOVERY_MIN_SECONDS = 0.25
 MAX_EMAIL_LENGTH = 254
+
+#: The message of each problem ``auth.passwords.password_problems`` reports, by its code.
+PASSWORD_PROBLEMS = {
+    "PASSWORD_TOO_SHORT": N_("account.password_too_short"),
+    "PASSWORD_TOO_LONG": N_("account.password_too_long"),
+    "PASSWORD_TOO_COMMON": N_("account.password_too_common"),
+    "PASSWORD_SAME_AS_USERNAME_OR_EMAIL": N_("account.password_same_as_username_or_email"),
+}
+#: The message of each ``UserErrorCode`` an account change reports (``auth.recovery``).
+ACCOUNT_ERRORS = {
+    **PASSWORD_PROBLEMS,
+    "NOT_SIGNED_IN": N_("account.not_signed_in"),
+    "WRONG_PASSWORD": N_("account.wrong_password"),
+    "INVALID_TOKEN": N_("account.invalid_token"),
+    "EXPIRED_TOKEN": N_("account.expired_token"),
+    "INVALID_USERNAME": N_("account.invalid_username"),
+    "USERNAME_TAKEN": N_("account.username_taken"),
+    "INVALID_EMAIL": N_("input.invalid_email"),
+}
 
 
 @dataclass
@@ -43,7 +63,11 @@ class AccountResult:
 
 def _errors(ctx: Context, errors: list[tuple[str | None, str]]) -> list[FieldError]:
     return [
-        FieldError(["input", name] if name else None, code, account_message(code, ctx.language))
+        FieldError(
+            ["input", name] if name else None,
+            code,
+            text(ACCOUNT_ERRORS[code], ctx.language, min=MIN_LENGTH, max=MAX_LENGTH),
+        )
         for name, code in errors
     ]
 

@@ -21,61 +21,18 @@ from auth.api_tokens import new_api_token_secret
 from auth.hashing import token_hash
 from domain.api_tokens import API_TOKEN_NAME_MAX_LENGTH, MAX_ACTIVE_API_TOKENS, ApiToken
 from domain.audit import record_event
-from domain.base import AccessLevel, Language, Section, utcnow
+from domain.base import AccessLevel, Section, utcnow
 from domain.customers import LocationOfUse
 from domain.session import transaction
-from resolvers.access import _error as access_error
-from resolvers.access import _levels_from_input, _password_attempts_left, _password_confirmed, owner_access
-from resolvers.auth import FieldError
+from resolvers.access import levels_from_input, owner_access, password_attempts_left, password_confirmed
+from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
 from resolvers.errors import not_found
 from resolvers.ids import pk_of
-from resolvers.texts import pick
-
-#: Texts of this module, by the message ID they will have in the text catalogue. Shared
-#: meanings reuse ``resolvers.access``'s texts (wrong password, no sections, past end date).
-TEXTS: dict[str, dict[Language, str]] = {
-    "api_token.name_required": {
-        Language.FI: "Anna avaimelle nimi.",
-        Language.SV: "Ge nyckeln ett namn.",
-        Language.EN: "Give the token a name.",
-    },
-    "api_token.name_too_long": {
-        Language.FI: "Nimessä voi olla enintään {max} merkkiä.",
-        Language.SV: "Namnet får ha högst {max} tecken.",
-        Language.EN: "The name can have at most {max} characters.",
-    },
-    "api_token.read_only": {
-        Language.FI: "Ohjelman avaimella voi vain lukea tietoja: valitse jokaiselle osiolle lukuoikeus.",
-        Language.SV: "Med ett programs nyckel kan man bara läsa uppgifter: välj läsbehörighet för varje "
-        "avsnitt.",
-        Language.EN: "A program's token can only read: choose READ for every section.",
-    },
-    "api_token.unknown_location": {
-        Language.FI: "Käyttöpaikkaa ei löydy tältä asiakkaalta.",
-        Language.SV: "Förbrukningsplatsen hittades inte hos den här kunden.",
-        Language.EN: "The customer has no such location of use.",
-    },
-    "api_token.too_many": {
-        Language.FI: "Asiakkaalla voi olla käytössä enintään {max} avainta. Peru ensin jokin vanha.",
-        Language.SV: "Kunden kan ha högst {max} nycklar i bruk. Återkalla först någon gammal.",
-        Language.EN: "A customer can have at most {max} tokens in use. Revoke an old one first.",
-    },
-    "api_token.writes_refused": {
-        Language.FI: "Ohjelman avaimella voi vain lukea tietoja; muutokset tehdään kirjautuneena.",
-        Language.SV: "Med ett programs nyckel kan man bara läsa uppgifter; ändringar görs inloggad.",
-        Language.EN: "A program's API token can only read; changes are made signed in.",
-    },
-}
 
 
-def text(key: str, language: Language, **values: Any) -> str:
-    """The text ``key`` of this module in ``language``."""
-    return pick(TEXTS[key], language).format(**values)
-
-
-def _error(ctx: Context, path: list[str] | None, key: str, **values: Any) -> FieldError:
-    return FieldError(path, "INVALID_INPUT", text(key, ctx.language, **values))
+def _error(ctx: Context, path: list[str] | None, message_id: str, **values: Any) -> FieldError:
+    return field_error(ctx.language, path, "INVALID_INPUT", message_id, **values)
 
 
 @dataclass(frozen=True)
@@ -114,13 +71,13 @@ async def _checked(ctx: Context, customer_id: int, request: ApiTokenRequest) -> 
         return _error(ctx, ["name"], "api_token.name_required")
     if len(name) > API_TOKEN_NAME_MAX_LENGTH:
         return _error(ctx, ["name"], "api_token.name_too_long", max=API_TOKEN_NAME_MAX_LENGTH)
-    levels = _levels_from_input(ctx, request.permissions)
+    levels = levels_from_input(ctx, request.permissions)
     if isinstance(levels, FieldError):
         return levels
     if any(level is not AccessLevel.READ for level in levels.values()):
         return _error(ctx, ["permissions"], "api_token.read_only")
     if request.valid_until is not None and request.valid_until < ctx.today:
-        return access_error(ctx, ["validUntil"], "INVALID_INPUT", "valid_until_past")
+        return _error(ctx, ["validUntil"], "access.valid_until_past")
     own = {row.id for row in await ctx.loaders.locations_by_customer_id.load(customer_id)}
     location_ids: set[int] = set()
     for index, gid in enumerate(request.location_gids or []):
@@ -155,12 +112,11 @@ async def create_api_token(ctx: Context, request: ApiTokenRequest) -> ApiTokenRe
     checked = await _checked(ctx, customer_id, request)
     if isinstance(checked, FieldError):
         return ApiTokenResult(errors=[checked])
-    limiter_key = f"grant-password:{principal.user_id}"  # one count for every access change
-    refused = await _password_attempts_left(ctx, limiter_key)
+    refused = await password_attempts_left(ctx)  # one count for every access change
     if refused is not None:
         return ApiTokenResult(errors=[refused])
     async with transaction(ctx.sessions) as db:
-        wrong = await _password_confirmed(ctx, db, request.password, limiter_key)
+        wrong = await password_confirmed(ctx, db, request.password)
         if wrong is not None:
             return ApiTokenResult(errors=[wrong])
         if await _tokens_in_use(db, customer_id, ctx.today) >= MAX_ACTIVE_API_TOKENS:

@@ -23,9 +23,8 @@ from sqlalchemy import select
 from domain.attachments import MAX_ATTACHMENT_BYTES, safe_filename, sniff_content_type
 from domain.files import FilesystemStore
 from domain.messages import Attachment
-from resolvers.auth import FieldError
+from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
-from resolvers.messaging_texts import field_error
 
 #: Uploads are read in pieces of this size.
 CHUNK_BYTES = 256 * 1024
@@ -77,16 +76,16 @@ async def _stage(
                         ctx.language,
                         path,
                         "ATTACHMENT_TOO_LARGE",
-                        "attachment_too_large",
+                        "attachment.too_large",
                         mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
                     )
                 digest.update(chunk)
                 await asyncio.to_thread(fh.write, chunk)
         if size == 0:
-            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "attachment_empty")
+            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "attachment.empty")
         content_type = await asyncio.to_thread(sniff_content_type, staged)
         if content_type is None:
-            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "unsupported_file_type")
+            return field_error(ctx.language, path, "UNSUPPORTED_FILE_TYPE", "attachment.unsupported_type")
         keep = True
         return StagedFile(
             staged, digest.hexdigest(), size, safe_filename(upload.filename, content_type), content_type

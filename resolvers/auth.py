@@ -1,24 +1,27 @@
-"""Sign-in and sign-out with username and password (web session cookie)."""
+"""Sign-in and sign-out with username and password (web session cookie), and the ``UserError``
+every mutation may answer: ``FieldError`` (``field_error`` with a message ID of ``domain.texts``),
+``RATE_LIMITED`` by a throttle or by a write quota (``quota_refused``)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import throttle
 from auth.passwords import hash_password, needs_rehash, verify_password
+from auth.quotas import MIB, Refusal
 from auth.sessions import SESSION_COOKIE, check_credentials, create_session, end_session
 from domain.audit import record_event
+from domain.base import Language
 from domain.session import transaction
+from domain.texts import N_, text, wait_text
 from domain.usernames import username_key
 from domain.users import User
-from resolvers.account_texts import account_message
 from resolvers.context import Context
-from resolvers.texts import text
 
 T = TypeVar("T")
 
@@ -34,6 +37,13 @@ class FieldError:
     field: list[str] | None
     code: str
     message: str
+
+
+def field_error(
+    language: Language, path: list[str] | None, code: str, message_id: str, **values: Any
+) -> FieldError:
+    """A ``UserError`` of ``code`` at ``path`` with the text ``message_id`` (``domain.texts``)."""
+    return FieldError(path, code, text(message_id, language, **values))
 
 
 class Refused(Exception):
@@ -54,8 +64,43 @@ def rate_limited(ctx: Context, retry_after: int) -> FieldError:
     """The ``RATE_LIMITED`` error, with the seconds in the message and a ``Retry-After`` header."""
     if ctx.response is not None:
         ctx.response.headers["Retry-After"] = str(retry_after)
-    message = account_message("RATE_LIMITED", ctx.language, seconds=retry_after)
-    return FieldError(None, "RATE_LIMITED", message)
+    return FieldError(None, "RATE_LIMITED", text("account.rate_limited", ctx.language, seconds=retry_after))
+
+
+#: Why a write quota (``auth.quotas``) refused a write, by the quota's name.
+QUOTA_REASONS = {
+    "quota:messages:customer": N_("limits.quota.messages_per_customer"),
+    "quota:threads-hour:customer": N_("limits.quota.new_threads_per_hour"),
+    "quota:threads-day:customer": N_("limits.quota.new_threads_per_day"),
+    "quota:attachment-bytes:customer": N_("limits.quota.attachment_bytes"),
+    "quota:grants:owner": N_("limits.quota.grants"),
+    "quota:replies:staff": N_("limits.quota.staff_replies"),
+}
+
+
+def _megabytes(size: int, language: Language) -> str:
+    shown = str(size // MIB) if size % MIB == 0 else f"{size / MIB:.2f}".rstrip("0").rstrip(".")
+    return shown if language is Language.EN else shown.replace(".", ",")
+
+
+def quota_message(language: Language, refusal: Refusal) -> str:
+    """Which quota refused the write and how long to wait, in ``language``."""
+    quota = refusal.quota
+    reason = text(
+        QUOTA_REASONS.get(quota.name, N_("limits.quota.other")),
+        language,
+        limit=quota.limit,
+        mb=_megabytes(quota.limit, language),
+    )
+    wait = text("limits.try_again_in", language, wait=wait_text(refusal.retry_after, language))
+    return f"{reason} {wait}"
+
+
+def quota_refused(ctx: Context, refusal: Refusal) -> FieldError:
+    """The ``RATE_LIMITED`` UserError of a write quota, with a ``Retry-After`` header."""
+    if ctx.response is not None:
+        ctx.response.headers["Retry-After"] = str(refusal.retry_after)
+    return FieldError(None, "RATE_LIMITED", quota_message(ctx.language, refusal))
 
 
 @dataclass
@@ -126,7 +171,7 @@ async def password_sign_in(
                     method=method,
                 )
         return SignIn(
-            error=FieldError(None, "INVALID_CREDENTIALS", text("invalid_credentials", ctx.language))
+            error=FieldError(None, "INVALID_CREDENTIALS", text("account.invalid_credentials", ctx.language))
         )
     await throttle.sign_in_succeeded(ctx.limiter, account)
     return SignIn(user=user, result=result)

@@ -12,12 +12,11 @@ from domain.base import Language, utcnow
 from domain.bulletins import Audience, Bulletin, Severity
 from domain.customers import Customer, CustomerKind
 from domain.session import transaction
-from resolvers.auth import FieldError
+from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
 from resolvers.customers import viewer_customers
 from resolvers.errors import not_found
 from resolvers.messages import require_staff
-from resolvers.messaging_texts import field_error
 
 
 @dataclass(frozen=True)
@@ -127,22 +126,22 @@ def _draft_errors(ctx: Context, draft: BulletinDraft) -> list[FieldError]:
     }
     for name, (value, limit) in texts.items():
         if name.endswith("Fi") and not value:
-            errors.append(field_error(ctx.language, [name], "INVALID_INPUT", "required"))
+            errors.append(field_error(ctx.language, [name], "INVALID_INPUT", "input.required"))
         elif value and len(value) > limit:
-            errors.append(field_error(ctx.language, [name], "INVALID_INPUT", "too_long", max=limit))
+            errors.append(field_error(ctx.language, [name], "INVALID_INPUT", "input.too_long", max=limit))
     for suffix, (title, body) in {
         "Sv": (draft.title_sv, draft.body_sv),
         "En": (draft.title_en, draft.body_en),
     }.items():
         if bool(title) != bool(body):
             missing = f"body{suffix}" if title else f"title{suffix}"
-            errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "translation_pair"))
+            errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "bulletin.translation_pair"))
     for name, value in (("publishedAt", draft.published_at), ("visibleUntil", draft.visible_until)):
         if value is not None and value.tzinfo is None:
             errors.append(FieldError([name], "INVALID_INPUT", "Give the time with an offset."))
     published = draft.published_at or utcnow()
     if not errors and draft.visible_until is not None and draft.visible_until <= published:
-        errors.append(field_error(ctx.language, ["visibleUntil"], "INVALID_INPUT", "window_order"))
+        errors.append(field_error(ctx.language, ["visibleUntil"], "INVALID_INPUT", "bulletin.window_order"))
     return errors
 
 

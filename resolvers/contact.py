@@ -50,12 +50,12 @@ from domain.contracts import InvoiceDelivery
 from domain.customers import Customer
 from domain.outbox import queue_email
 from domain.session import transaction
+from domain.texts import email_texts
 from resolvers.access import record_write, require_section_write
-from resolvers.auth import FieldError, Refused, rate_limited
+from resolvers.auth import FieldError, Refused, field_error, rate_limited
 from resolvers.context import Context
 from resolvers.errors import not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import contact_email_confirmation, field_error
 
 #: The page of the web app that confirms a contact email address (calls ``confirmContactEmail``).
 CONFIRM_CONTACT_EMAIL_PATH = "/confirm-contact-email"
@@ -138,7 +138,7 @@ def _validated_phones(
     language = ctx.language
     if len(entries) > MAX_PHONE_NUMBERS:
         errors.append(
-            field_error(language, ["phoneNumbers"], "INVALID_INPUT", "too_many", max=MAX_PHONE_NUMBERS)
+            field_error(language, ["phoneNumbers"], "INVALID_INPUT", "input.too_many", max=MAX_PHONE_NUMBERS)
         )
         return []
     found: list[tuple[str, PhoneKind, bool]] = []
@@ -148,19 +148,24 @@ def _validated_phones(
         if parsed is None:
             errors.append(
                 field_error(
-                    language, ["phoneNumbers", str(index), "number"], "INVALID_PHONE_NUMBER", "invalid_phone"
+                    language,
+                    ["phoneNumbers", str(index), "number"],
+                    "INVALID_PHONE_NUMBER",
+                    "contact.invalid_phone",
                 )
             )
             continue
         if parsed.e164 in seen:
             errors.append(
-                field_error(language, ["phoneNumbers", str(index), "number"], "DUPLICATE", "duplicate")
+                field_error(language, ["phoneNumbers", str(index), "number"], "DUPLICATE", "input.duplicate")
             )
             continue
         seen.add(parsed.e164)
         found.append((parsed.e164, parsed.kind, entry.primary))
     if entries and sum(1 for e in entries if e.primary) != 1:
-        errors.append(field_error(language, ["phoneNumbers"], "PRIMARY_REQUIRED", "one_primary_phone"))
+        errors.append(
+            field_error(language, ["phoneNumbers"], "PRIMARY_REQUIRED", "contact.one_primary_phone")
+        )
     return found
 
 
@@ -170,11 +175,13 @@ def _validated_emails(
     language = ctx.language
     if len(entries) > MAX_EMAIL_ADDRESSES:
         errors.append(
-            field_error(language, ["emailAddresses"], "INVALID_INPUT", "too_many", max=MAX_EMAIL_ADDRESSES)
+            field_error(
+                language, ["emailAddresses"], "INVALID_INPUT", "input.too_many", max=MAX_EMAIL_ADDRESSES
+            )
         )
         return []
     if not entries:
-        errors.append(field_error(language, ["emailAddresses"], "INVALID_INPUT", "email_required"))
+        errors.append(field_error(language, ["emailAddresses"], "INVALID_INPUT", "contact.email_required"))
         return []
     found: list[tuple[str, bool]] = []
     seen: set[str] = set()
@@ -182,15 +189,17 @@ def _validated_emails(
         address = normalise_email(entry.address)
         path = ["emailAddresses", str(index), "address"]
         if address is None:
-            errors.append(field_error(language, path, "INVALID_EMAIL", "invalid_email"))
+            errors.append(field_error(language, path, "INVALID_EMAIL", "input.invalid_email"))
             continue
         if address in seen:
-            errors.append(field_error(language, path, "DUPLICATE", "duplicate"))
+            errors.append(field_error(language, path, "DUPLICATE", "input.duplicate"))
             continue
         seen.add(address)
         found.append((address, entry.primary))
     if sum(1 for e in entries if e.primary) != 1:
-        errors.append(field_error(language, ["emailAddresses"], "PRIMARY_REQUIRED", "one_primary_email"))
+        errors.append(
+            field_error(language, ["emailAddresses"], "PRIMARY_REQUIRED", "contact.one_primary_email")
+        )
     return found
 
 
@@ -202,15 +211,18 @@ def _validated_postal(
     before = len(errors)
     for name, value, limit in (("street", street, MAX_STREET_LENGTH), ("city", city, MAX_CITY_LENGTH)):
         if not value:
-            errors.append(field_error(language, ["postalAddress", name], "INVALID_INPUT", "required"))
+            errors.append(field_error(language, ["postalAddress", name], "INVALID_INPUT", "input.required"))
         elif len(value) > limit:
             errors.append(
-                field_error(language, ["postalAddress", name], "INVALID_INPUT", "too_long", max=limit)
+                field_error(language, ["postalAddress", name], "INVALID_INPUT", "input.too_long", max=limit)
             )
     if not valid_finnish_postal_code(code):
         errors.append(
             field_error(
-                language, ["postalAddress", "postalCode"], "INVALID_POSTAL_CODE", "invalid_postal_code"
+                language,
+                ["postalAddress", "postalCode"],
+                "INVALID_POSTAL_CODE",
+                "contact.invalid_postal_code",
             )
         )
     return PostalAddressEntry(street, code, city) if len(errors) == before else None
@@ -258,7 +270,9 @@ async def _replace_emails(
         and current_primary.address.lower() not in wanted_addresses
     ):
         raise Refused(
-            field_error(ctx.language, ["emailAddresses"], "EMAIL_NOT_VERIFIED", "keep_verified_primary")
+            field_error(
+                ctx.language, ["emailAddresses"], "EMAIL_NOT_VERIFIED", "contact.keep_verified_primary"
+            )
         )
     # Who is primary after this change, and who waits for confirmation to become it.
     if chosen_verified or current_primary is None or not current_primary.verified:
@@ -293,8 +307,9 @@ def _send_confirmation(ctx: Context, db: Any, row: EmailAddress, now: Any) -> No
     row.confirmation_token_hash = token_hash(token)
     row.confirmation_sent_at = now
     link = f"{ctx.rules.public_origin.rstrip('/')}{CONFIRM_CONTACT_EMAIL_PATH}?token={token}"
-    subject, text = contact_email_confirmation(ctx.language, link=link, days=EMAIL_CONFIRMATION_VALIDITY.days)
-    queue_email(db, to=row.address, subject=subject, text=text, links=[link], meta={"kind": "contact_email"})
+    days = EMAIL_CONFIRMATION_VALIDITY.days
+    subject, body = email_texts("contact_confirmation", ctx.language, link=link, days=days)
+    queue_email(db, to=row.address, subject=subject, text=body, links=[link], meta={"kind": "contact_email"})
 
 
 async def _new_addresses(ctx: Context, customer_id: int, wanted: list[tuple[str, bool]]) -> int:
@@ -388,7 +403,9 @@ async def _apply_contact_change(
 async def confirm_contact_email(ctx: Context, token: str) -> ContactResult:
     """Follow a contact email's confirmation link: the address is verified (and primary if pending)."""
     if not token or len(token) > 128:
-        return ContactResult(errors=[field_error(ctx.language, ["token"], "INVALID_TOKEN", "invalid_token")])
+        return ContactResult(
+            errors=[field_error(ctx.language, ["token"], "INVALID_TOKEN", "confirmation.link_invalid")]
+        )
     async with transaction(ctx.sessions) as db:
         row = (
             await db.execute(
@@ -397,12 +414,12 @@ async def confirm_contact_email(ctx: Context, token: str) -> ContactResult:
         ).scalar_one_or_none()
         if row is None or row.verified:
             return ContactResult(
-                errors=[field_error(ctx.language, ["token"], "INVALID_TOKEN", "invalid_token")]
+                errors=[field_error(ctx.language, ["token"], "INVALID_TOKEN", "confirmation.link_invalid")]
             )
         now = utcnow()
         if row.confirmation_sent_at is None or row.confirmation_sent_at + EMAIL_CONFIRMATION_VALIDITY < now:
             return ContactResult(
-                errors=[field_error(ctx.language, ["token"], "EXPIRED_TOKEN", "expired_token")]
+                errors=[field_error(ctx.language, ["token"], "EXPIRED_TOKEN", "confirmation.link_expired")]
             )
         row.verified = True
         row.confirmation_token_hash = None

@@ -1,4 +1,4 @@
-"""The per-request GraphQL context: who asks, a database, and a fresh set of dataloaders."""
+"""The per-request GraphQL context: who asks, in which language, a database, and fresh dataloaders."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ class Rules:
     payee_bic: str
     payee_business_id: str = "2841675-3"
     public_origin: str = "http://127.0.0.1:8000"
+    #: Where people open links sent to them (``/accept-invitation``).
+    web_app_origin: str = "http://127.0.0.1:8000"
     signing_key: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -66,6 +68,9 @@ class Context:
     loaders: Loaders = field(init=False)
     #: Reads made once per request and shared by the fields that need them (by name).
     once: dict[str, Any] = field(init=False, default_factory=dict)
+    #: Sections read on behalf of someone else, for the owner's access log
+    #: (``resolvers.access_log``; recorded once the operation has run).
+    reads: dict[tuple[int, Any], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
@@ -90,3 +95,23 @@ class Context:
         if principal.api_token is not None:
             raise forbidden()
         return principal
+
+
+def language_from_header(header: str | None) -> Language:
+    """The first supported language of an ``Accept-Language`` header; Finnish by default."""
+    if not header:
+        return Language.FI
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, index, tag.strip().lower()[:2]))
+    for _q, _i, tag in sorted(ranked):
+        if tag in {"fi", "sv", "en"}:
+            return Language(tag.upper())
+    return Language.FI

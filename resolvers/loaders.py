@@ -216,8 +216,12 @@ class Loaders:
         return [groups.get(k, []) for k in customer_ids]
 
     async def _load_pages(self, keys: list[PageKey]) -> list[Sequence[Any]]:
+        counted: dict[PageKey, int] = {}
         async with self._sessions() as db:
-            return await load_pages(db, keys, today=self.today, cutover=self.cutover)
+            pages = await load_pages(db, keys, today=self.today, cutover=self.cutover, counted=counted)
+        for key, count in counted.items():
+            self.total_count.prime(key, count)
+        return pages
 
     async def _load_counts(self, keys: list[PageKey]) -> list[int]:
         async with self._sessions() as db:

@@ -38,6 +38,7 @@ from typing import Any
 
 from auth.access import CustomerAccess
 from auth.quotas import Claim, add_attachment_bytes, claim_message, claim_staff_reply
+from domain.access_log import ActorRole, role_of
 from domain.attachments import MAX_ATTACHMENTS
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Section, utcnow
@@ -57,14 +58,14 @@ from domain.messages import (
     status_after,
 )
 from domain.session import transaction
-from domain.users import User
+from domain.texts import text
+from domain.users import User, display_name
 from resolvers.access import record_write, require_section_write
 from resolvers.attachments import StagedFile, UploadedFile, discard, file_store, remove_orphans, stage_all
-from resolvers.auth import FieldError, Refused
+from resolvers.auth import FieldError, Refused, field_error, quota_refused
 from resolvers.context import Context
 from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
 from resolvers.ids import pk_of
-from resolvers.messaging_texts import field_error, message, quota_refused
 from resolvers.pagination import page_size
 
 # --------------------------------------------------------------------------------------
@@ -151,10 +152,18 @@ async def threads_awaiting_reply(ctx: Context, first: int | None, after: str | N
     return _page(rows, size, customer_id=None, total=total)
 
 
+def sender_role(row: Message) -> ActorRole:
+    """In what capacity the message was written (older messages: customer service by their
+    kind, anyone else as the customer's side, ``OWNER``)."""
+    if row.sender_kind is SenderKind.CUSTOMER_SERVICE:
+        return ActorRole.CUSTOMER_SERVICE
+    return ActorRole(row.sender_role) if row.sender_role in ActorRole.__members__ else ActorRole.OWNER
+
+
 def sender_display_name(row: Message, language: Language) -> str:
     """Customer service answers as the service (in the viewer's language), customers by name."""
     if row.sender_kind is SenderKind.CUSTOMER_SERVICE:
-        return message("customer_service", language)
+        return text("messaging.customer_service", language)
     return row.sender_name
 
 
@@ -187,23 +196,24 @@ class MessageResult:
 
 
 def _check_text(ctx: Context, value: str | None, name: str, limit: int) -> tuple[str, list[FieldError]]:
-    text = (value or "").strip()
-    if not text:
-        return text, [field_error(ctx.language, [name], "INVALID_INPUT", "required")]
-    if len(text) > limit:
-        return text, [field_error(ctx.language, [name], "INVALID_INPUT", "too_long", max=limit)]
-    return text, []
+    stripped = (value or "").strip()
+    if not stripped:
+        return stripped, [field_error(ctx.language, [name], "INVALID_INPUT", "input.required")]
+    if len(stripped) > limit:
+        return stripped, [field_error(ctx.language, [name], "INVALID_INPUT", "input.too_long", max=limit)]
+    return stripped, []
 
 
 async def _sender_name(db: Any, ctx: Context, access: CustomerAccess) -> str:
-    """The owner of a person customer writes under the customer's name, anyone else by username."""
+    """The owner of a person customer writes under the customer's name, anyone else under
+    their own name (their username when the name is not known)."""
     assert ctx.principal is not None
     if access.is_owner:
         customer = await db.get(Customer, access.customer_id)
         if customer is not None and customer.kind is CustomerKind.PERSON:
             return customer.name
     user = await db.get(User, ctx.principal.user_id)
-    return user.username if user is not None else ""
+    return display_name(user) if user is not None else ""
 
 
 @dataclass(frozen=True)
@@ -236,7 +246,7 @@ async def send_message(
     if customer_id is None:
         raise not_found()
     access = await require_section_write(ctx, customer_id, Section.MESSAGES)
-    text, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
+    checked, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
     thread_id: int | None = None
     title = ""
     if thread_gid is not None:
@@ -249,13 +259,13 @@ async def send_message(
                 ctx.language,
                 ["attachments"],
                 "TOO_MANY_ATTACHMENTS",
-                "too_many_attachments",
+                "attachment.too_many",
                 max=MAX_ATTACHMENTS,
             )
         )
     if errors:
         return MessageResult(errors=errors)
-    outgoing = _Outgoing(customer_id, thread_id, title, category, text)
+    outgoing = _Outgoing(customer_id, thread_id, title, category, checked)
     quota = await claim_message(
         ctx.limiter, customer_id, new_thread=thread_id is None, declared_bytes=_declared_size(uploads)
     )
@@ -275,9 +285,9 @@ async def _check_reply_thread(
     thread_id = pk_of(thread_gid, "MessageThread")
     existing = await ctx.loaders.message_thread_by_id.load(thread_id) if thread_id else None
     if existing is None or existing.customer_id != customer_id:
-        errors.append(field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
+        errors.append(field_error(ctx.language, ["threadId"], "INVALID_INPUT", "messaging.no_thread"))
     elif existing.status is ThreadStatus.CLOSED:
-        errors.append(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+        errors.append(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "messaging.thread_closed"))
     return thread_id
 
 
@@ -288,7 +298,7 @@ def _check_new_thread(
     the subject too long."""
     if not (subject or "").strip() or category is None:
         missing = "subject" if not (subject or "").strip() else "category"
-        errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "new_thread_fields"))
+        errors.append(field_error(ctx.language, [missing], "INVALID_INPUT", "messaging.new_thread_fields"))
         return ""
     title, subject_errors = _check_text(ctx, subject, "subject", MAX_SUBJECT_LENGTH)
     errors.extend(subject_errors)
@@ -358,7 +368,7 @@ async def _thread_to_write_in(db: Any, ctx: Context, outgoing: _Outgoing) -> Mes
             or thread.customer_id != outgoing.customer_id
             or thread.status is ThreadStatus.CLOSED
         ):
-            raise Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "thread_closed"))
+            raise Refused(field_error(ctx.language, ["threadId"], "THREAD_CLOSED", "messaging.thread_closed"))
         thread.last_message_at = max(now, thread.last_message_at)
     thread.status = status_after(thread, SenderKind.CUSTOMER)
     return thread
@@ -381,6 +391,7 @@ async def _insert_message(
         sender_kind=SenderKind.CUSTOMER,
         sender_user_id=principal.user_id,
         sender_name=await _sender_name(db, ctx, access),
+        sender_role=role_of(access.relationship.value, staff=False).value,
     )
     db.add(row)
     await db.flush()
@@ -426,41 +437,42 @@ async def reply_to_thread(ctx: Context, thread_gid: str, body: str, *, close: bo
     """Customer service answers a thread (``ANSWERED``), or answers and closes it (``CLOSED``)."""
     staff_id = require_staff(ctx)
     thread_id = pk_of(thread_gid, "MessageThread")
-    text, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
+    checked, errors = _check_text(ctx, body, "body", MAX_BODY_LENGTH)
     if thread_id is None:
-        errors.insert(0, field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread"))
+        errors.insert(0, field_error(ctx.language, ["threadId"], "INVALID_INPUT", "messaging.no_thread"))
     if errors or thread_id is None:
         return MessageResult(errors=errors)
     quota = await claim_staff_reply(ctx.limiter, staff_id)
     if quota.refusal is not None:
         return MessageResult(errors=[quota_refused(ctx, quota.refusal)])
     async with quota:  # given back unless the reply commits
-        result = await _write_reply(ctx, staff_id, thread_id, text, close=close)
+        result = await _write_reply(ctx, staff_id, thread_id, checked, close=close)
         if not result.errors:
             quota.keep()
     return result
 
 
 async def _write_reply(
-    ctx: Context, staff_id: int, thread_id: int, text: str, *, close: bool
+    ctx: Context, staff_id: int, thread_id: int, body: str, *, close: bool
 ) -> MessageResult:
     """The transaction of ``reply_to_thread``."""
     async with transaction(ctx.sessions) as db:
         thread = await db.get(MessageThread, thread_id, with_for_update=True)
         if thread is None:
             return MessageResult(
-                errors=[field_error(ctx.language, ["threadId"], "INVALID_INPUT", "no_thread")]
+                errors=[field_error(ctx.language, ["threadId"], "INVALID_INPUT", "messaging.no_thread")]
             )
         now = max(utcnow(), thread.last_message_at)
         thread.last_message_at = now
         thread.status = status_after(thread, SenderKind.CUSTOMER_SERVICE, close=close)
         row = Message(
             thread_id=thread.id or 0,
-            body=text,
+            body=body,
             sent_at=now,
             sender_kind=SenderKind.CUSTOMER_SERVICE,
             sender_user_id=staff_id,
-            sender_name=message("customer_service", Language.FI),
+            sender_name=text("messaging.customer_service", Language.FI),
+            sender_role=ActorRole.CUSTOMER_SERVICE.value,
         )
         db.add(row)
         await db.flush()

@@ -37,15 +37,9 @@ from domain.newsletter import (
 )
 from domain.outbox import queue_email
 from domain.session import transaction
-from resolvers.auth import FieldError, rate_limited
+from domain.texts import email_texts, text
+from resolvers.auth import FieldError, field_error, rate_limited
 from resolvers.context import Context
-from resolvers.messaging_texts import (
-    field_error,
-    message,
-    newsletter_already_subscribed,
-    newsletter_confirmation,
-    newsletter_welcome,
-)
 
 CONFIRM_PATH = "/newsletter/confirm"
 UNSUBSCRIBE_PATH = "/newsletter/unsubscribe"
@@ -90,15 +84,15 @@ def unsubscribe_link(ctx: Context, subscription: NewsletterSubscription) -> str:
 
 
 def _send_to_list(
-    ctx: Context, db: object, subscription: NewsletterSubscription, subject: str, text: str, links: list[str]
+    ctx: Context, db: object, subscription: NewsletterSubscription, subject: str, body: str, links: list[str]
 ) -> None:
     newsletter_email(
         db,  # type: ignore[arg-type]
         subscription,
         subject=subject,
-        text=text,
+        text=body,
         unsubscribe_url=unsubscribe_link(ctx, subscription),
-        unsubscribe_label=message("unsubscribe", subscription.language),
+        unsubscribe_label=text("email.newsletter.unsubscribe", subscription.language),
         links=links,
     )
 
@@ -107,7 +101,9 @@ async def subscribe(ctx: Context, email: str, language: Language | None) -> News
     """Ask for the newsletter (see the module docstring); the same answer for every address."""
     address = normalise_email(email)
     if address is None:
-        return NewsletterResult([field_error(ctx.language, ["email"], "INVALID_EMAIL", "invalid_email")])
+        return NewsletterResult(
+            [field_error(ctx.language, ["email"], "INVALID_EMAIL", "input.invalid_email")]
+        )
     if ctx.limiter is not None:
         verdict = await ctx.limiter.hit(
             f"newsletter:client:{ctx.client_address}", limit=REQUESTS_PER_CLIENT, window_seconds=3600
@@ -132,8 +128,8 @@ async def subscribe(ctx: Context, email: str, language: Language | None) -> News
             db.add(row)
             await db.flush()
         if row.status is SubscriptionStatus.ACTIVE:
-            subject, text = newsletter_already_subscribed(row.language)
-            _send_to_list(ctx, db, row, subject, text, [])
+            subject, body = email_texts("newsletter_already_subscribed", row.language)
+            _send_to_list(ctx, db, row, subject, body, [])
             return NewsletterResult()
         if row.status is SubscriptionStatus.UNSUBSCRIBED:
             row.unsubscribe_nonce = secrets.token_hex(8)
@@ -144,17 +140,21 @@ async def subscribe(ctx: Context, email: str, language: Language | None) -> News
         row.confirmation_token_hash = token_hash(token)
         row.confirmation_sent_at = now
         link = _link(ctx, CONFIRM_PATH, token)
-        subject, text = newsletter_confirmation(language, link=link, days=CONFIRMATION_VALIDITY.days)
+        subject, body = email_texts(
+            "newsletter_confirmation", language, link=link, days=CONFIRMATION_VALIDITY.days
+        )
         # The confirmation is not yet a newsletter email: the address is not on the list.
         queue_email(
-            db, to=address, subject=subject, text=text, links=[link], meta={"kind": "newsletter_confirmation"}
+            db, to=address, subject=subject, text=body, links=[link], meta={"kind": "newsletter_confirmation"}
         )
     return NewsletterResult()
 
 
 async def confirm(ctx: Context, token: str) -> NewsletterResult:
     """Follow the double opt-in link: the address joins the list and gets a welcome email."""
-    invalid = NewsletterResult([field_error(ctx.language, ["token"], "INVALID_TOKEN", "invalid_token")])
+    invalid = NewsletterResult(
+        [field_error(ctx.language, ["token"], "INVALID_TOKEN", "confirmation.link_invalid")]
+    )
     if not token or len(token) > 128:
         return invalid
     async with transaction(ctx.sessions) as db:
@@ -169,12 +169,14 @@ async def confirm(ctx: Context, token: str) -> NewsletterResult:
             return invalid
         now = utcnow()
         if row.confirmation_sent_at is None or row.confirmation_sent_at + CONFIRMATION_VALIDITY < now:
-            return NewsletterResult([field_error(ctx.language, ["token"], "EXPIRED_TOKEN", "expired_token")])
+            return NewsletterResult(
+                [field_error(ctx.language, ["token"], "EXPIRED_TOKEN", "confirmation.link_expired")]
+            )
         row.status = SubscriptionStatus.ACTIVE
         row.confirmed_at = now
         row.confirmation_token_hash = None
-        subject, text = newsletter_welcome(row.language)
-        _send_to_list(ctx, db, row, subject, text, [])
+        subject, body = email_texts("newsletter_welcome", row.language)
+        _send_to_list(ctx, db, row, subject, body, [])
         record_event(db, "newsletter.subscribed", subscriptionId=row.id)
     return NewsletterResult()
 
@@ -182,7 +184,9 @@ async def confirm(ctx: Context, token: str) -> NewsletterResult:
 async def unsubscribe(ctx: Context, token: str) -> NewsletterResult:
     """Follow an unsubscribe link: the address leaves the list (again and again: idempotent)."""
     found = _read_unsubscribe_token(ctx.rules.signing_key, token)
-    invalid = NewsletterResult([field_error(ctx.language, ["token"], "INVALID_TOKEN", "invalid_token")])
+    invalid = NewsletterResult(
+        [field_error(ctx.language, ["token"], "INVALID_TOKEN", "confirmation.link_invalid")]
+    )
     if found is None:
         return invalid
     sub_id, nonce = found

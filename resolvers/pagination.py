@@ -118,9 +118,18 @@ def _list_spec(key: PageKey, today: date, cutover: date) -> tuple[Any, Any, list
 
 
 async def load_pages(
-    db: AsyncSession, keys: list[PageKey], *, today: date, cutover: date
+    db: AsyncSession,
+    keys: list[PageKey],
+    *,
+    today: date,
+    cutover: date,
+    counted: dict[PageKey, int] | None = None,
 ) -> list[Sequence[Any]]:
-    """For each key, up to ``first + 1`` rows newest first (the extra row means another page)."""
+    """For each key, up to ``first + 1`` rows newest first (the extra row means another page).
+
+    A first page (no cursor) also counts its list in the same statement (a window count
+    over the customer's rows): ``counted`` receives each such key's ``totalCount``, so
+    that the count needs no statement of its own."""
     groups: dict[tuple[Any, ...], list[PageKey]] = defaultdict(list)
     for key in keys:
         groups[key.filters()].append(key)
@@ -140,24 +149,29 @@ async def load_pages(
             .over(partition_by=model.customer_id, order_by=(sort.desc(), model.id.desc()))
             .label("rn")
         )
-        inner = select(model, rn).where(model.customer_id.in_(customer_ids), *conditions).subquery()
+        count = sample.after is None and counted is not None
+        total = func.count().over(partition_by=model.customer_id).label("rows_in_list")
+        inner = (
+            select(model, rn, *([total] if count else []))
+            .where(model.customer_id.in_(customer_ids), *conditions)
+            .subquery()
+        )
         row_alias = aliased(model, inner)
-        rows = (
-            (
-                await db.execute(
-                    select(row_alias)
-                    .where(inner.c.rn <= sample.first + 1)
-                    .order_by(inner.c.customer_id, inner.c.rn)
-                )
-            )
-            .scalars()
-            .all()
+        page = (
+            select(row_alias, *([inner.c.rows_in_list] if count else []))
+            .where(inner.c.rn <= sample.first + 1)
+            .order_by(inner.c.customer_id, inner.c.rn)
         )
         per_customer: dict[int, list[Any]] = defaultdict(list)
-        for row in rows:
+        totals: dict[int, int] = {}
+        for row, *rest in (await db.execute(page)).all():
             per_customer[row.customer_id].append(row)
+            if rest:
+                totals[row.customer_id] = rest[0]
         for k in group:
             found[k] = per_customer.get(k.customer_id, [])
+            if count and counted is not None:
+                counted[k] = totals.get(k.customer_id, 0)
     return [found[k] for k in keys]
 
 

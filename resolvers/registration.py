@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from auth.hashing import token_hash
-from auth.passwords import hash_password, password_problems
+from auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problems
 from auth.registration import RegistrationTokenError, read_registration_token
 from domain.accounts import OneTimeToken, OneTimeTokenKind
 from domain.audit import record_event
@@ -36,11 +36,13 @@ from domain.grants import activate_pending_grants
 from domain.outbox import queue_email
 from domain.registration import customers_for_registration, user_with_strong_identity
 from domain.session import transaction
+from domain.texts import N_, email_texts, text
 from domain.usernames import normalise_username, username_is_valid, username_key
 from domain.users import User, UserRole
-from resolvers.auth import FieldError
+from resolvers.accounts import PASSWORD_PROBLEMS
+from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
-from resolvers.texts import pick
+from resolvers.invitations import bind_invitation, usable_invitation
 
 #: How long an email confirmation link works.
 EMAIL_CONFIRMATION_DAYS = 7
@@ -52,113 +54,6 @@ MAX_EMAIL = 254
 MAX_PASSWORD_INPUT = 1024
 MAX_CONFIRMATION_TOKEN = 256
 
-TEXTS: dict[str, dict[Language, str]] = {
-    "registration_token_invalid": {
-        Language.FI: "Tunnistautuminen ei ole voimassa. Tunnistaudu uudelleen.",
-        Language.SV: "Identifieringen är inte giltig. Identifiera dig på nytt.",
-        Language.EN: "The identification is not valid. Please identify yourself again.",
-    },
-    "registration_token_expired": {
-        Language.FI: "Tunnistautuminen on vanhentunut. Tunnistaudu uudelleen.",
-        Language.SV: "Identifieringen har gått ut. Identifiera dig på nytt.",
-        Language.EN: "The identification has expired. Please identify yourself again.",
-    },
-    "TERMS_NOT_ACCEPTED": {
-        Language.FI: "Hyväksy käyttöehdot rekisteröityäksesi.",
-        Language.SV: "Godkänn användarvillkoren för att registrera dig.",
-        Language.EN: "Accept the terms of use to register.",
-    },
-    "INVALID_USERNAME": {
-        Language.FI: "Käyttäjätunnuksessa on oltava 3–64 merkkiä: kirjaimia, numeroita tai merkkejä . _ -",
-        Language.SV: "Användarnamnet ska ha 3–64 tecken: bokstäver, siffror eller tecknen . _ -",
-        Language.EN: "The username must be 3–64 characters: letters, digits or . _ -",
-    },
-    "USERNAME_TAKEN": {
-        Language.FI: "Käyttäjätunnus on jo käytössä. Valitse toinen.",
-        Language.SV: "Användarnamnet är redan upptaget. Välj ett annat.",
-        Language.EN: "This username is taken. Please choose another one.",
-    },
-    "INVALID_EMAIL": {
-        Language.FI: "Sähköpostiosoite ei kelpaa.",
-        Language.SV: "E-postadressen är inte giltig.",
-        Language.EN: "The email address is not valid.",
-    },
-    "PASSWORD_TOO_SHORT": {
-        Language.FI: "Salasanassa on oltava vähintään 15 merkkiä.",
-        Language.SV: "Lösenordet ska ha minst 15 tecken.",
-        Language.EN: "The password must be at least 15 characters long.",
-    },
-    "PASSWORD_TOO_LONG": {
-        Language.FI: "Salasana on liian pitkä.",
-        Language.SV: "Lösenordet är för långt.",
-        Language.EN: "The password is too long.",
-    },
-    "PASSWORD_TOO_COMMON": {
-        Language.FI: "Salasana on liian yleinen tai se on paljastunut tietomurrossa. Valitse toinen.",
-        Language.SV: "Lösenordet är för vanligt eller har läckt i ett dataintrång. Välj ett annat.",
-        Language.EN: "This password is too common or has appeared in a data breach. Choose another one.",
-    },
-    "PASSWORD_SAME_AS_USERNAME_OR_EMAIL": {
-        Language.FI: "Salasana ei voi olla sama kuin käyttäjätunnus tai sähköpostiosoite.",
-        Language.SV: "Lösenordet får inte vara samma som användarnamnet eller e-postadressen.",
-        Language.EN: "The password cannot be the same as the username or the email address.",
-    },
-    "password_other": {
-        Language.FI: "Salasana ei kelpaa.",
-        Language.SV: "Lösenordet godkänns inte.",
-        Language.EN: "The password is not accepted.",
-    },
-    "ALREADY_REGISTERED": {
-        Language.FI: "Sinulla on jo käyttäjätunnus. Kirjaudu sisään tai pyydä uusi salasana.",
-        Language.SV: "Du har redan ett användarkonto. Logga in eller begär ett nytt lösenord.",
-        Language.EN: "You already have an account. Sign in, or ask for a new password.",
-    },
-    "NO_CUSTOMERSHIP": {
-        Language.FI: "Emme löytäneet tiedoillasi asiakkuutta.",
-        Language.SV: "Vi hittade inget kundförhållande med dina uppgifter.",
-        Language.EN: "We could not find a customer relationship with your details.",
-    },
-    "confirmation_invalid": {
-        Language.FI: "Vahvistuslinkki ei ole voimassa tai sitä on jo käytetty.",
-        Language.SV: "Bekräftelselänken är inte giltig eller har redan använts.",
-        Language.EN: "The confirmation link is not valid or has already been used.",
-    },
-    "confirmation_expired": {
-        Language.FI: "Vahvistuslinkki on vanhentunut.",
-        Language.SV: "Bekräftelselänken har gått ut.",
-        Language.EN: "The confirmation link has expired.",
-    },
-    "email_subject": {
-        Language.FI: "Vahvista sähköpostiosoitteesi",
-        Language.SV: "Bekräfta din e-postadress",
-        Language.EN: "Confirm your email address",
-    },
-    "email_text": {
-        Language.FI: (
-            "Hei,\n\nkiitos rekisteröitymisestä verkkopalveluumme. Käyttäjätunnuksesi on {username}.\n\n"
-            "Vahvista sähköpostiosoitteesi tästä linkistä:\n\n{link}\n\n"
-            "Linkki on voimassa {days} päivää. Jos et rekisteröitynyt, voit jättää tämän viestin "
-            "huomiotta.\n\nYstävällisin terveisin\nEnergia Oy:n asiakaspalvelu"
-        ),
-        Language.SV: (
-            "Hej,\n\ntack för att du registrerade dig i vår e-tjänst. Ditt användarnamn är {username}.\n\n"
-            "Bekräfta din e-postadress med den här länken:\n\n{link}\n\n"
-            "Länken är giltig i {days} dagar. Om du inte har registrerat dig kan du ignorera "
-            "det här meddelandet.\n\nMed vänliga hälsningar\nEnergia Oy:s kundtjänst"
-        ),
-        Language.EN: (
-            "Hello,\n\nthank you for registering for our online service. Your username is {username}.\n\n"
-            "Please confirm your email address with this link:\n\n{link}\n\n"
-            "The link works for {days} days. If you did not register, you can ignore this "
-            "message.\n\nKind regards\nEnergia Oy customer service"
-        ),
-    },
-}
-
-
-def _message(key: str, language: Language) -> str:
-    return pick(TEXTS[key], language)
-
 
 @dataclass
 class RegistrationResult:
@@ -168,12 +63,14 @@ class RegistrationResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def _error(path: str, code: str, language: Language, key: str | None = None) -> FieldError:
-    return FieldError(["input", path], code, _message(key or code, language))
+def _error(language: Language, name: str, code: str, message_id: str) -> FieldError:
+    """The ``UserError`` of the input field ``name``."""
+    return field_error(language, ["input", name], code, message_id)
 
 
 def _already_registered(language: Language) -> RegistrationResult:
-    return RegistrationResult(errors=[_error("registrationToken", "ALREADY_REGISTERED", language)])
+    error = _error(language, "registrationToken", "ALREADY_REGISTERED", "registration.already_registered")
+    return RegistrationResult(errors=[error])
 
 
 def checked_email(value: str) -> str | None:
@@ -189,8 +86,9 @@ def checked_email(value: str) -> str | None:
 
 def confirmation_email(language: Language, *, username: str, link: str) -> tuple[str, str]:
     """Subject and text of the email-confirmation message."""
-    body = _message("email_text", language).format(username=username, link=link, days=EMAIL_CONFIRMATION_DAYS)
-    return _message("email_subject", language), body
+    return email_texts(
+        "registration_confirmation", language, username=username, link=link, days=EMAIL_CONFIRMATION_DAYS
+    )
 
 
 async def complete_registration(
@@ -209,22 +107,29 @@ async def complete_registration(
     try:
         claims = read_registration_token(ctx.rules.signing_key, registration_token)
     except RegistrationTokenError as error:
-        code, key = ("EXPIRED_TOKEN", "expired") if error.expired else ("INVALID_TOKEN", "invalid")
-        errors.append(_error("registrationToken", code, language, f"registration_token_{key}"))
+        if error.expired:
+            code, message_id = "EXPIRED_TOKEN", N_("registration.identification_expired")
+        else:
+            code, message_id = "INVALID_TOKEN", N_("registration.identification_invalid")
+        errors.append(_error(language, "registrationToken", code, message_id))
     if not accept_terms:
-        errors.append(_error("acceptTerms", "TERMS_NOT_ACCEPTED", language))
+        errors.append(
+            _error(language, "acceptTerms", "TERMS_NOT_ACCEPTED", "registration.terms_not_accepted")
+        )
     name = normalise_username(username) if len(username) <= 256 else username
     if not username_is_valid(name):
-        errors.append(_error("username", "INVALID_USERNAME", language))
+        errors.append(_error(language, "username", "INVALID_USERNAME", "account.invalid_username"))
     address = checked_email(email)
     if address is None:
-        errors.append(_error("email", "INVALID_EMAIL", language))
+        errors.append(_error(language, "email", "INVALID_EMAIL", "input.invalid_email"))
     if len(password) > MAX_PASSWORD_INPUT:
         problems = ["PASSWORD_TOO_LONG"]
     else:
         problems = password_problems(password, username=name, email=address or email)
     for code in problems:
-        errors.append(_error("password", code, language, code if code in TEXTS else "password_other"))
+        message_id = PASSWORD_PROBLEMS.get(code, N_("account.password_not_accepted"))
+        message = text(message_id, language, min=MIN_LENGTH, max=MAX_LENGTH)
+        errors.append(FieldError(["input", "password"], code, message))
     if errors or claims is None or address is None:
         return RegistrationResult(errors=errors)
 
@@ -238,26 +143,46 @@ async def complete_registration(
                 return _already_registered(language)
             key = username_key(name)
             if await db.scalar(select(User.id).where(User.username_key == key)) is not None:
-                return RegistrationResult(errors=[_error("username", "USERNAME_TAKEN", language)])
-            matched = await customers_for_registration(db, claims.hetu, claims.business_id)
-            customer_ids = [c.id for c in matched if c.id is not None and c.id in claims.customer_ids]
-            if not customer_ids:
-                return RegistrationResult(errors=[_error("registrationToken", "NO_CUSTOMERSHIP", language)])
+                return RegistrationResult(
+                    errors=[_error(language, "username", "USERNAME_TAKEN", "account.username_taken")]
+                )
+            invitation = None
+            if claims.invitation_id is not None:
+                # invited: the invitation stands in for a customership of one's own
+                invitation = await usable_invitation(db, claims.invitation_id, language)
+                if isinstance(invitation, FieldError):
+                    return RegistrationResult(errors=[invitation])
+                customer_ids = []
+            else:
+                matched = await customers_for_registration(db, claims.hetu, claims.business_id)
+                customer_ids = [c.id for c in matched if c.id is not None and c.id in claims.customer_ids]
+                if not customer_ids:
+                    error = _error(
+                        language, "registrationToken", "NO_CUSTOMERSHIP", "registration.no_customership"
+                    )
+                    return RegistrationResult(errors=[error])
+            # the address the invitation reached counts as verified
+            verified = invitation is not None and invitation.email == address.lower()
             user = User(
                 username=name,
                 username_key=key,
                 email=address,
-                email_verified=False,
+                email_verified=verified,
                 password_hash=password_hash,
                 role=UserRole.CUSTOMER,
                 strong_identity=claims.hetu,
                 language=language,
+                name=f"{claims.given_name} {claims.family_name}".strip() or None,
             )
             db.add(user)
             await db.flush()
             assert user.id is not None
             for customer_id in customer_ids:
                 db.add(CustomerOwner(customer_id=customer_id, user_id=user.id))
+            if invitation is not None:
+                await bind_invitation(db, invitation, user, language)
+            if verified:
+                return RegistrationResult(user=user)
             db.add(
                 OneTimeToken(
                     kind=OneTimeTokenKind.EMAIL_CONFIRMATION,
@@ -267,12 +192,12 @@ async def complete_registration(
                     expires_at=utcnow() + timedelta(days=EMAIL_CONFIRMATION_DAYS),
                 )
             )
-            subject, text = confirmation_email(language, username=name, link=link)
+            subject, body = confirmation_email(language, username=name, link=link)
             queue_email(
                 db,
                 to=address,
                 subject=subject,
-                text=text,
+                text=body,
                 links=[link],
                 meta={"kind": OneTimeTokenKind.EMAIL_CONFIRMATION.value, "userId": user.id},
             )
@@ -290,14 +215,16 @@ async def complete_registration(
         async with ctx.sessions() as db:
             if await user_with_strong_identity(db, claims.hetu) is not None:
                 return _already_registered(language)
-        return RegistrationResult(errors=[_error("username", "USERNAME_TAKEN", language)])
+        return RegistrationResult(
+            errors=[_error(language, "username", "USERNAME_TAKEN", "account.username_taken")]
+        )
     return RegistrationResult(user=user)
 
 
 async def confirm_email(ctx: Context, token: str) -> list[FieldError]:
     """Verify the address a confirmation token was sent to, and activate pending grants."""
     language = ctx.language
-    invalid = [_error("token", "INVALID_TOKEN", language, "confirmation_invalid")]
+    invalid = [_error(language, "token", "INVALID_TOKEN", "registration.confirmation_invalid")]
     if not token or len(token) > MAX_CONFIRMATION_TOKEN:
         return invalid
     now = utcnow()
@@ -313,7 +240,7 @@ async def confirm_email(ctx: Context, token: str) -> list[FieldError]:
         if row is None or row.used_at is not None or row.invalidated_at is not None:
             return invalid
         if row.expires_at <= now:
-            return [_error("token", "EXPIRED_TOKEN", language, "confirmation_expired")]
+            return [_error(language, "token", "EXPIRED_TOKEN", "registration.confirmation_expired")]
         user = await db.get(User, row.user_id)
         if user is None or user.id is None or user.email.casefold() != row.email.casefold():
             return invalid  # the account's address changed since: this link confirms nothing

@@ -23,30 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import throttle
 from auth.tokens import AccessTokens, issue_refresh_token, revoke_refresh_token, rotate_refresh_token
-from domain.base import Language
 from domain.session import transaction
+from domain.texts import text
 from domain.users import User
 from resolvers.auth import FieldError, password_sign_in, rate_limited
 from resolvers.context import Context, Rules
-from resolvers.texts import pick, text
 
 #: Failed refresh-token grants from one client address.
 REFRESH_PER_ADDRESS = throttle.Policy("token-refresh:address", 20, 15 * 60)
 #: How a token sign-in is told apart from ``login`` in the audit log.
 AUDIT_METHOD = "token"
-
-_TEXTS: dict[str, dict[Language, str]] = {
-    "one_grant": {
-        Language.FI: "Anna joko käyttäjätunnus ja salasana tai uusintatunniste.",
-        Language.SV: "Ange antingen användarnamn och lösenord eller en förnyelsetoken.",
-        Language.EN: "Give either a username and password or a refresh token.",
-    },
-    "invalid_refresh_token": {
-        Language.FI: "Tunniste ei ole voimassa. Kirjaudu uudelleen.",
-        Language.SV: "Token är inte giltig. Logga in igen.",
-        Language.EN: "The token is not valid. Sign in again.",
-    },
-}
 
 
 def access_tokens(rules: Rules) -> AccessTokens:
@@ -79,12 +65,12 @@ async def obtain_token(
     """A new access token and refresh token, by password or by a refresh token (exactly one)."""
     by_password = username is not None or password is not None
     if by_password == (refresh_token is not None):
-        return _error("INVALID_INPUT", pick(_TEXTS["one_grant"], ctx.language), ["input"])
+        return _error("INVALID_INPUT", text("token.one_grant", ctx.language), ["input"])
     if refresh_token is not None:
         return await _refresh_grant(ctx, refresh_token)
     if username is None or password is None:
         missing = "password" if password is None else "username"
-        return _error("INVALID_INPUT", text("required", ctx.language), ["input", missing])
+        return _error("INVALID_INPUT", text("input.required", ctx.language), ["input", missing])
     return await _password_grant(ctx, username, password)
 
 
@@ -109,7 +95,7 @@ async def _refresh_grant(ctx: Context, token: str) -> TokenResult:
         rotation = await rotate_refresh_token(db, token, days=ctx.rules.refresh_token_days)
     if rotation.user_id is None or rotation.refresh_token is None:
         await throttle.count(ctx.limiter, check)
-        message = pick(_TEXTS["invalid_refresh_token"], ctx.language)
+        message = text("token.invalid_refresh_token", ctx.language)
         return _error("INVALID_TOKEN", message, ["input", "refreshToken"])
     access = access_tokens(ctx.rules).issue(rotation.user_id)
     return TokenResult(

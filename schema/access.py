@@ -10,6 +10,7 @@ import strawberry
 from domain import base
 from domain import customers as domain
 from resolvers import access as resolvers
+from resolvers import invitations
 from resolvers.ids import to_global_id
 from schema.common import Node, UserError, lazy_type, user_errors
 from schema.enums import AccessLevel, Section
@@ -141,6 +142,19 @@ class UpdateAccessGrantPayload:
     errors: list[UserError] = strawberry.field(description="Empty on success; nothing changes otherwise.")
 
 
+@strawberry.input(description="The token of an invitation link (`/accept-invitation?token=…`).")
+class AcceptInvitationInput:
+    token: str = strawberry.field(description="The `token` parameter of the link.")
+
+
+@strawberry.type(description="Result of `acceptInvitation`.")
+class AcceptInvitationPayload:
+    grant: AccessGrant | None = strawberry.field(description="The grant, now yours; null on failure.")
+    errors: list[UserError] = strawberry.field(
+        description="Empty on success; `INVALID_TOKEN` (used, replaced or revoked), `EXPIRED_TOKEN`."
+    )
+
+
 @strawberry.type(description="Result of `grantAccess`; the same whether or not the email is registered.")
 class GrantAccessPayload:
     grant: AccessGrant | None = strawberry.field(description="The grant; null on failure.")
@@ -208,6 +222,18 @@ class AccessMutations:
         )
         grant = AccessGrant.from_row(result.grants[0]) if result.grants else None
         return UpdateAccessGrantPayload(grant=grant, errors=user_errors(result.errors))
+
+    @strawberry.mutation(
+        description="Accept an invitation sent by email: its grant becomes the signed-in user's, whatever "
+        "address it was sent to (the owner then sees this user's address on the grant)."
+    )
+    async def accept_invitation(
+        self, info: strawberry.Info, input: AcceptInvitationInput
+    ) -> AcceptInvitationPayload:
+        grant, errors = await invitations.accept_invitation(info.context, input.token)
+        return AcceptInvitationPayload(
+            grant=None if grant is None else AccessGrant.from_row(grant), errors=user_errors(errors)
+        )
 
     @strawberry.mutation(description="Revoke a grant; it stops working on the grantee's next request.")
     async def revoke_access(self, info: strawberry.Info, input: RevokeAccessInput) -> RevokeAccessPayload:

@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.api_tokens import API_TOKEN_NAME_MAX_LENGTH
 from domain.base import Language
+from domain.texts import text
 from resolvers import api_tokens as resolvers
 from resolvers.errors import ErrorCode
 from resolvers.ids import to_global_id
@@ -161,7 +162,7 @@ class ApiTokensReadOnly(SchemaExtension):
             and execution.result is None  # not already refused (cost, budget)
         ):
             language = getattr(execution.context, "language", Language.FI)
-            message = resolvers.text("api_token.writes_refused", language)
+            message = text("api_token.writes_refused", language)
             error = GraphQLError(message, extensions={"code": ErrorCode.FORBIDDEN.value})
             execution.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.access import AccessMutations
+from schema.access_log import AccessReadLog
 from schema.accounts import AccountMutations
 from schema.api_tokens import ApiTokenMutations, ApiTokensReadOnly
 from schema.auth import AuthMutations
@@ -92,6 +93,7 @@ def build_schema(
         _factory(DocumentValidation, validator(limits)),
         _factory(CostLimit, limits.max_cost, CostCache()),
         ApiTokensReadOnly,
+        AccessReadLog,
     ]
     if production:
         extensions.append(DisableIntrospection)

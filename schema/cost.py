@@ -74,9 +74,9 @@ from strawberry.extensions import SchemaExtension
 from auth.budget import Budget, Charge
 from domain.base import Language
 from domain.reporting import MAX_DAYS
+from domain.texts import text
 from resolvers.errors import ErrorCode
 from resolvers.pagination import page_size
-from resolvers.texts import pick
 
 log = logging.getLogger("energy_portal.cost")
 
@@ -397,23 +397,6 @@ class CostCache:
         return cost
 
 
-_TEXTS = {
-    "MAX_COST_EXCEEDED": {
-        Language.FI: "Kysely on liian raskas (hinta yli {limit}). Pyydä pienempiä sivuja, "
-        "lyhyempiä aikavälejä tai vähemmän kenttiä.",
-        Language.SV: "Frågan är för tung (kostnad över {limit}). Be om mindre sidor, "
-        "kortare perioder eller färre fält.",
-        Language.EN: "The query costs more than the limit of {limit}. Ask for smaller pages, "
-        "shorter ranges or fewer fields.",
-    },
-    "RATE_LIMITED": {
-        Language.FI: "Liian monta kyselyä. Yritä uudelleen {seconds} sekunnin kuluttua.",
-        Language.SV: "För många frågor. Försök igen om {seconds} sekunder.",
-        Language.EN: "Too many queries. Try again in {seconds} seconds.",
-    },
-}
-
-
 def _coded(code: ErrorCode, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value, **extensions})
 
@@ -451,7 +434,7 @@ class CostLimit(SchemaExtension):
         self.requested = cost or 0
         budget: Budget | None = getattr(context, "budget", None)
         if cost is not None and cost > self.limit:
-            message = pick(_TEXTS["MAX_COST_EXCEEDED"], language).format(cost=cost, limit=self.limit)
+            message = text("limits.max_cost_exceeded", language, limit=self.limit)
             self._refuse(_coded(ErrorCode.MAX_COST_EXCEEDED, message, cost=cost, limit=self.limit))
         elif budget is not None:
             self.charge = await budget.charge(context.principal, context.client_address, self.requested)
@@ -461,7 +444,7 @@ class CostLimit(SchemaExtension):
                 if response is not None:
                     response.status_code = 429
                     response.headers["Retry-After"] = str(seconds)
-                message = pick(_TEXTS["RATE_LIMITED"], language).format(seconds=seconds)
+                message = text("limits.query_rate_limited", language, seconds=seconds)
                 self._refuse(_coded(ErrorCode.RATE_LIMITED, message, retryAfterSeconds=seconds))
         yield
 

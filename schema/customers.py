@@ -11,6 +11,7 @@ from auth.access import CustomerAccess
 from domain import base
 from domain import customers as domain
 from resolvers import access as access_resolvers
+from resolvers import access_log as access_log_resolvers
 from resolvers import api_tokens as api_token_resolvers
 from resolvers.connections import load_page
 from resolvers.contact import contact_information, messaging_settings
@@ -18,6 +19,7 @@ from resolvers.errors import forbidden
 from resolvers.ids import to_global_id
 from resolvers.messages import customer_threads
 from schema.access import AccessGrant
+from schema.access_log import AccessLogConnection
 from schema.api_tokens import ApiToken
 from schema.common import Node
 from schema.contact import ContactInformation, MessagingSettings
@@ -105,6 +107,25 @@ class Customer(Node):
     async def api_tokens(self, info: strawberry.Info) -> list[ApiToken] | None:
         rows = await api_token_resolvers.api_tokens_of_customer(info.context, self.customer_id)
         return [ApiToken.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Who read or changed what of this customer, newest first (owner only; null with "
+        "FORBIDDEN otherwise): reads by others once per person, section and day, every change one by one. "
+        "`from` and `to` are days in Finnish time; `first` defaults to 20, at most 100."
+    )
+    async def access_log(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> AccessLogConnection | None:
+        await access_resolvers.owner_access(info.context, self.customer_id)
+        page = await access_log_resolvers.access_log(
+            info.context, self.customer_id, first=first, after=after, from_=from_, to=to
+        )
+        return AccessLogConnection.of(page)
 
     @strawberry.field(
         description="Contracts, newest first (of its locations, for an API token limited to some). "

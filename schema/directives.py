@@ -3,6 +3,7 @@
 The directive is declared on every field that exposes one section's data; at schema
 assembly ``install_access_guards`` gives each such field the ``RequiresAccessExtension``,
 which is the single enforcement point for reads: the SDL shows exactly what is enforced.
+A section read on someone else's behalf is noted there for the owner's access log.
 Guarded fields are resolved through the parent's ``customer_id``; a denial nulls the
 field alone with ``FORBIDDEN`` (or ``UNAUTHENTICATED``) and the siblings still resolve.
 """
@@ -19,6 +20,7 @@ from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
 from domain import base
+from resolvers.access_log import note_read
 from resolvers.errors import forbidden, unauthenticated
 from schema.enums import AccessLevel, Section
 
@@ -56,6 +58,8 @@ class RequiresAccessExtension(FieldExtension):
         access = await context.loaders.access_by_customer_id.load(customer_id)
         if access is None or not access.allows(self.section, self.level):
             raise forbidden()
+        if not access.is_owner:
+            note_read(context, access, self.section)
         result = next_(source, info, **kwargs)
         if inspect.isawaitable(result):
             result = await result

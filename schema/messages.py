@@ -14,6 +14,7 @@ from resolvers import messages as resolvers
 from resolvers.documents import file_url
 from resolvers.errors import bad_input
 from resolvers.ids import to_global_id
+from schema.access_log import ActorRole
 from schema.common import Node, UserError, lazy_type, user_errors
 from schema.pages import PagedConnection, PageInfo
 
@@ -61,7 +62,12 @@ class Attachment(Node):
 class MessageSender:
     kind: SenderKind = strawberry.field(description="The customer side or customer service.")
     name: str = strawberry.field(
-        description="The customer-side sender's name (or username), or the name of customer service."
+        description="The customer-side sender's name (the customer's for its owner, else the person's; "
+        "the username when no name is known), or the name of customer service."
+    )
+    role: ActorRole = strawberry.field(
+        description="In what capacity they wrote: the owner, a person given access, a housing manager, "
+        "or customer service."
     )
 
 
@@ -83,7 +89,9 @@ class Message(Node):
     @strawberry.field(description="Who sent it.")
     def sender(self, info: strawberry.Info) -> MessageSender:
         return MessageSender(
-            kind=self.row.sender_kind, name=resolvers.sender_display_name(self.row, info.context.language)
+            kind=self.row.sender_kind,
+            name=resolvers.sender_display_name(self.row, info.context.language),
+            role=resolvers.sender_role(self.row),
         )
 
     @strawberry.field(description="Attached files, in the order they were sent.")

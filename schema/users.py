@@ -13,6 +13,9 @@ from schema.enums import AccessLevel, Section, UserRole
 @strawberry.type(description="A login account.")
 class User(Node):
     username: str = strawberry.field(description="Username (unique, case-insensitively).")
+    name: str | None = strawberry.field(
+        description="The person's name as strong identification gave it; null when not known."
+    )
     email: str = strawberry.field(description="Email address of the account.")
     role: UserRole = strawberry.field(description="Customer-side user or customer-service staff.")
     strong_identity_linked: bool = strawberry.field(
@@ -24,6 +27,7 @@ class User(Node):
         return cls(
             id=strawberry.ID(to_global_id("User", row.id or 0)),
             username=row.username,
+            name=row.name,
             email=row.email,
             role=row.role,
             strong_identity_linked=row.strong_identity is not None,

@@ -3,10 +3,10 @@
 import graphql
 import pytest
 
+from resolvers.context import language_from_header
 from resolvers.errors import CodedError
 from resolvers.ids import from_global_id, pk_of, to_global_id
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
-from resolvers.texts import language_from_header
 from schema.limits import Limits, check_document
 
 
@@ -67,13 +67,17 @@ def test_fragment_cycles_do_not_hang_the_depth_check() -> None:
 def test_too_many_aliases_and_directives() -> None:
     aliases = "query { " + " ".join(f"a{i}: viewer {{ user {{ id }} }}" for i in range(31)) + " }"
     assert [e.extensions["code"] for e in _errors(aliases)] == ["QUERY_TOO_COMPLEX"]
-    spread = "query { " + " ".join(
-        f"v{i}: viewer @include(if: true) {{ user {{ id }} }}" for i in range(25)
-    ) + " }"
+    spread = (
+        "query { "
+        + " ".join(f"v{i}: viewer @include(if: true) {{ user {{ id }} }}" for i in range(25))
+        + " }"
+    )
     assert _errors(spread) == []
-    directives = "query { " + " ".join(
-        f"v{i}: viewer @include(if: true) @skip(if: false) {{ user {{ id }} }}" for i in range(16)
-    ) + " }"
+    directives = (
+        "query { "
+        + " ".join(f"v{i}: viewer @include(if: true) @skip(if: false) {{ user {{ id }} }}" for i in range(16))
+        + " }"
+    )
     assert [e.message for e in _errors(directives)] == ["The query uses more than 30 directives."]
     on_one_field = "query { viewer " + "@include(if: true) " * 5 + "{ user { id } } }"
     assert [e.extensions["code"] for e in _errors(on_one_field)] == ["QUERY_TOO_COMPLEX"]
@@ -93,9 +97,14 @@ def test_depth_is_measured_once_per_fragment() -> None:
     started = time.perf_counter()
     assert _errors(_doubly_spread(20)) == []
     assert time.perf_counter() - started < 0.5
-    nested = "query { ...F0 } " + " ".join(
-        f"fragment F{i} on Customer {{ locationsOfUse {{ id }} ...F{i + 1} ...F{i + 1} }}" for i in range(19)
-    ) + " fragment F19 on Customer { id }"
+    nested = (
+        "query { ...F0 } "
+        + " ".join(
+            f"fragment F{i} on Customer {{ locationsOfUse {{ id }} ...F{i + 1} ...F{i + 1} }}"
+            for i in range(19)
+        )
+        + " fragment F19 on Customer { id }"
+    )
     assert _errors(nested) == []
 
 

@@ -82,3 +82,52 @@ def test_no_import_circles() -> None:
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
     assert circles == [], circles[:5]
+
+
+def _language_dicts(path: Path) -> list[int]:
+    """Lines of dict literals keyed by languages (``{Language.SV: ...}``, or ``{SV: ...}`` with
+    ``SV = Language.SV``): texts in several languages, which belong to ``domain.texts``."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+
+    def is_language(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Language"
+        )
+
+    aliases: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                pairs = (
+                    zip(target.elts, node.value.elts, strict=False)
+                    if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                    else [(target, node.value)]
+                )
+                aliases.update(t.id for t, v in pairs if isinstance(t, ast.Name) and is_language(v))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        and any(is_language(key) or (isinstance(key, ast.Name) and key.id in aliases) for key in node.keys)
+    ]
+
+
+def test_texts_in_several_languages_live_in_domain_texts() -> None:
+    """Texts shown to people are message IDs of ``domain.texts`` (issue 14): no module outside
+    it writes its own ``{Language.FI: ..., Language.SV: ..., Language.EN: ...}``."""
+    catalogue = ROOT / "domain" / "texts"
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for package in ("app", "schema", "resolvers", "auth", "domain", "fixtures")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if catalogue not in path.parents
+        for line in _language_dicts(path)
+    ]
+    assert found == []
+    # The rule sees what it looks for: the catalogue's own modules are such dicts.
+    assert _language_dicts(catalogue / "accounts.py") and _language_dicts(catalogue / "limits.py")

@@ -23,7 +23,8 @@ from domain.reporting import local_midnight_ts
 from domain.users import User, UserRole
 from resolvers.context import Context
 from schema.build import build_schema
-from schema.fastpath import FastPathExecutionContext, format_datetime
+from schema.fastpath import FastPathExecutionContext
+from schema.leaves import format_datetime
 from tests.conftest import count_statements, gql, login, operation
 
 CONSUMPTION = operation("Consumption")

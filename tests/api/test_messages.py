@@ -523,7 +523,7 @@ async def test_a_delegates_writes_are_audited_and_stay_in_their_sections(client,
     await login(client, "matti")
     sent = await gql(client, SEND, new_thread(customer, body="Kirjoitan Maijan puolesta."))
     assert sent.data["sendMessage"]["errors"] == []
-    assert sent.data["sendMessage"]["message"]["sender"] == {"kind": "CUSTOMER", "name": "matti"}
+    assert sent.data["sendMessage"]["message"]["sender"] == {"kind": "CUSTOMER", "name": "Matti Meikäläinen"}
     matti_id = await user_id(runtime, "matti")
     async with runtime.sessions() as db:
         events = (

@@ -22,8 +22,9 @@ from auth.quotas import quota_key
 from auth.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter, judge
 from domain.base import Language
 from domain.customers import AccessGrant
+from domain.invitations import Invitation
+from domain.texts import wait_text
 from resolvers.ids import to_global_id
-from resolvers.messaging_texts import wait_text
 from tests.api.messaging_helpers import (
     SEND,
     customer_gid,
@@ -317,6 +318,8 @@ async def quota_grants(runtime) -> AsyncIterator[str]:
     domain = f"quota-{secrets.token_hex(3)}.example.com"
     yield domain
     async with runtime.sessions() as db, db.begin():
+        mine = select(AccessGrant.id).where(AccessGrant.grantee_email.like(f"%@{domain}"))
+        await db.execute(delete(Invitation).where(Invitation.grant_id.in_(mine)))
         await db.execute(delete(AccessGrant).where(AccessGrant.grantee_email.like(f"%@{domain}")))
 
 

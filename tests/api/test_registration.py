@@ -187,6 +187,7 @@ async def test_pekka_registers_confirms_and_signs_in_both_ways(app, browser, run
     async with runtime.sessions() as db:
         user = (await db.execute(select(User).where(User.strong_identity == PEKKA_HETU))).scalar_one()
         assert (user.username, user.username_key, user.email) == (username, username.casefold(), email)
+        assert user.name == "Pekka Uusi"  # from the strong identification
         assert user.email_verified is False and user.password_hash.startswith("$argon2id$")
         assert user.language.value == "EN"
         owned = (

@@ -55,8 +55,9 @@ async def start(
     *,
     business_id: str | None = None,
     return_to: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> httpx.Response:
-    params = {"purpose": purpose}
+    params = {"purpose": purpose, **(extra or {})}
     if business_id is not None:
         params["businessId"] = business_id
     if return_to is not None:
@@ -78,10 +79,11 @@ async def identify(
     *,
     business_id: str | None = None,
     return_to: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> httpx.Response:
     """The whole round: start, the provider (``login_hint``), the callback. Returns the
     callback's response (a redirect to ``returnTo``)."""
-    started = await start(browser, purpose, business_id=business_id, return_to=return_to)
+    started = await start(browser, purpose, business_id=business_id, return_to=return_to, extra=extra)
     assert started.status_code == 302, started.text
     callback = await pick_identity(browser, started.headers["location"], hetu)
     assert urlsplit(callback).path == "/auth/strong/callback", callback

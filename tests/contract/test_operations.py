@@ -13,9 +13,6 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 #: Operations whose fields later issues build (issue numbers in the comments). This list
 #: only shrinks: a test fails when a pending operation starts to validate.
 PENDING = {
-    # 15: Access for everyone the owner trusts (invitations, grants with an end date, access log)
-    "AcceptInvitation": 15,
-    "AccessLog": 15,
     # 16: In the customer's language, on complete documents, and told when something happens
     "InvoiceEvents": 16,
     "MessageEvents": 16,

@@ -1,7 +1,7 @@
 """api tokens: owners give programs read-only access by a personal API token (issue 15)
 
-Revision ID: 0007_api_tokens
-Revises: 0006_grant_validity
+Revision ID: 0010_api_tokens
+Revises: 0009_invitations
 Create Date: 2026-12-05 10:30:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import domain.base  # noqa: F401
 
 
-revision: str = "0007_api_tokens"
-down_revision: str | None = "0006_grant_validity"
+revision: str = "0010_api_tokens"
+down_revision: str | None = "0009_invitations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
