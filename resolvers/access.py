@@ -1,4 +1,4 @@
-"""Delegated access: grants by owners, housing-manager attachments by customer service.
+"""Delegated access: owners grant, change and revoke (housing managers: ``resolvers.housing_managers``).
 
 Who may see what is decided in ``auth.access``; this module changes the grants. Every
 change is written to the audit log. Granting reveals nothing about who is registered:
@@ -25,17 +25,16 @@ from domain.base import AccessLevel, Section, utcnow
 from domain.customers import (
     GRANT_NOTE_MAX_LENGTH,
     AccessGrant,
-    Customer,
     GrantKind,
     GrantStatus,
     grant_status,
 )
 from domain.invitations import close_invitations
 from domain.session import transaction
-from domain.users import User, UserRole
+from domain.users import User
 from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
-from resolvers.errors import CodedError, ErrorCode, forbidden, not_found
+from resolvers.errors import forbidden, not_found
 from resolvers.ids import pk_of
 from resolvers.invitations import invite_or_tell
 
@@ -373,122 +372,6 @@ async def revoke_access(ctx: Context, grant_gid: str) -> GrantResult:
                 granteeEmail=grant.grantee_email,
             )
     return GrantResult(grants=[grant])
-
-
-async def _staff_targets(
-    ctx: Context, db: Any, username: str, customer_numbers: list[str]
-) -> tuple[User | None, list[Customer], list[FieldError]]:
-    errors: list[FieldError] = []
-    user = (
-        await db.execute(select(User).where(User.username_key == username.strip().casefold()))
-    ).scalar_one_or_none()
-    if user is None:
-        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.no_user"))
-    elif user.role is UserRole.CUSTOMER_SERVICE:
-        errors.append(field_error(ctx.language, ["username"], "INVALID_INPUT", "access.staff_user"))
-    numbers = list(dict.fromkeys(n.strip() for n in customer_numbers))
-    found = list((await db.execute(select(Customer).where(Customer.customer_number.in_(numbers)))).scalars())
-    by_number = {c.customer_number: c for c in found}
-    for index, number in enumerate(numbers):
-        if number not in by_number:
-            errors.append(
-                field_error(
-                    ctx.language, ["customerNumbers", str(index)], "INVALID_INPUT", "access.no_customer"
-                )
-            )
-    if not numbers:
-        errors.append(field_error(ctx.language, ["customerNumbers"], "INVALID_INPUT", "access.no_customer"))
-    return user, [by_number[n] for n in numbers if n in by_number], errors
-
-
-def _require_staff(ctx: Context) -> int:
-    principal = ctx.require_principal()
-    if not principal.is_staff:
-        raise CodedError(ErrorCode.FORBIDDEN, "Only customer service can do this.")
-    return principal.user_id
-
-
-async def attach_customers(
-    ctx: Context, username: str, customer_numbers: list[str], permissions: list[tuple[Section, AccessLevel]]
-) -> GrantResult:
-    """Customer service attaches customers to a housing manager's user (all or nothing)."""
-    staff_id = _require_staff(ctx)
-    levels = levels_from_input(ctx, permissions)
-    if isinstance(levels, FieldError):
-        return GrantResult(errors=[levels])
-    async with transaction(ctx.sessions) as db:
-        user, customers, errors = await _staff_targets(ctx, db, username, customer_numbers)
-        if errors or user is None:
-            return GrantResult(errors=errors)
-        grants: list[AccessGrant] = []
-        for customer in customers:
-            grant = (
-                await db.execute(
-                    select(AccessGrant).where(
-                        AccessGrant.customer_id == customer.id,
-                        AccessGrant.kind == GrantKind.HOUSING_MANAGER,
-                        AccessGrant.grantee_user_id == user.id,
-                        AccessGrant.status != GrantStatus.REVOKED,
-                    )
-                )
-            ).scalar_one_or_none()
-            if grant is None:
-                grant = AccessGrant(
-                    customer_id=customer.id or 0,
-                    kind=GrantKind.HOUSING_MANAGER,
-                    grantee_email=user.email,
-                    grantee_user_id=user.id,
-                    status=GrantStatus.ACTIVE,
-                    granted_by_user_id=staff_id,
-                )
-                db.add(grant)
-            grant.permissions = permissions_of(levels)
-            await db.flush()
-            record_event(
-                db,
-                "housing_manager.attached",
-                actor_user_id=staff_id,
-                customer_id=customer.id,
-                grantId=grant.id,
-                username=user.username,
-                permissions=grant.permissions,
-            )
-            grants.append(grant)
-    return GrantResult(grants=grants)
-
-
-async def detach_customers(ctx: Context, username: str, customer_numbers: list[str]) -> GrantResult:
-    """Customer service detaches customers from a housing manager's user."""
-    staff_id = _require_staff(ctx)
-    async with transaction(ctx.sessions) as db:
-        user, customers, errors = await _staff_targets(ctx, db, username, customer_numbers)
-        if errors or user is None:
-            return GrantResult(errors=errors)
-        grants = list(
-            (
-                await db.execute(
-                    select(AccessGrant).where(
-                        AccessGrant.customer_id.in_([c.id for c in customers]),
-                        AccessGrant.kind == GrantKind.HOUSING_MANAGER,
-                        AccessGrant.grantee_user_id == user.id,
-                        AccessGrant.status != GrantStatus.REVOKED,
-                    )
-                )
-            ).scalars()
-        )
-        now = utcnow()
-        for grant in grants:
-            grant.status = GrantStatus.REVOKED
-            grant.revoked_at = now
-            record_event(
-                db,
-                "housing_manager.detached",
-                actor_user_id=staff_id,
-                customer_id=grant.customer_id,
-                grantId=grant.id,
-                username=user.username,
-            )
-    return GrantResult(grants=grants)
 
 
 async def grants_of_customer(ctx: Context, customer_id: int) -> list[AccessGrant]:

@@ -19,7 +19,7 @@ from auth.hashing import token_hash
 from domain.audit import record_event
 from domain.base import AccessLevel, Language, Relationship, Section, utcnow
 from domain.contact import MessagingSettings
-from domain.customers import AccessGrant, Customer, CustomerOwner, GrantStatus
+from domain.customers import AccessGrant, Customer, CustomerKind, CustomerOwner, GrantStatus
 from domain.invitations import (
     INVITATION_DAYS,
     Invitation,
@@ -114,6 +114,38 @@ async def invite_or_tell(db: Any, ctx: Context, grant: AccessGrant, owner: User)
         links=[link],
         meta={"kind": "INVITATION", "grantId": grant.id},
     )
+
+
+async def tell_owners_of_attachment(
+    db: Any, ctx: Context, customer: Customer, grant: AccessGrant, manager: User
+) -> None:
+    """Email the owners of a person customer that customer service attached it to a housing
+    manager (housing companies, organisations, hear of it from their manager)."""
+    if customer.kind is not CustomerKind.PERSON:
+        return
+    owners = (
+        await db.execute(
+            select(User)
+            .join(CustomerOwner, CustomerOwner.user_id == User.id)
+            .where(CustomerOwner.customer_id == customer.id)
+        )
+    ).scalars()
+    for owner in owners:
+        subject, body = email_texts(
+            "housing_manager_attached",
+            owner.language,
+            manager=display_name(manager),
+            customer=customer.name,
+            sections=_section_lines(grant, owner.language),
+            link=f"{ctx.rules.web_app_origin.rstrip('/')}/",
+        )
+        queue_email(
+            db,
+            to=owner.email,
+            subject=subject,
+            text=body,
+            meta={"kind": "HOUSING_MANAGER_ATTACHED", "grantId": grant.id, "customerId": customer.id},
+        )
 
 
 async def open_invitation(db: Any, token: str, language: Language) -> Invitation | FieldError:

@@ -10,7 +10,7 @@ import strawberry
 from domain import base
 from domain import customers as domain
 from resolvers import access as resolvers
-from resolvers import invitations
+from resolvers import housing_managers, invitations
 from resolvers.ids import to_global_id
 from schema.common import Node, UserError, lazy_type, user_errors
 from schema.enums import AccessLevel, Section
@@ -245,7 +245,7 @@ class AccessMutations:
     async def attach_customers_to_user(
         self, info: strawberry.Info, input: AttachCustomersToUserInput
     ) -> AttachCustomersToUserPayload:
-        result = await resolvers.attach_customers(
+        result = await housing_managers.attach_customers(
             info.context, input.username, input.customer_numbers, _levels(input.permissions)
         )
         return AttachCustomersToUserPayload(
@@ -256,7 +256,7 @@ class AccessMutations:
     async def detach_customers_from_user(
         self, info: strawberry.Info, input: DetachCustomersFromUserInput
     ) -> AttachCustomersToUserPayload:
-        result = await resolvers.detach_customers(info.context, input.username, input.customer_numbers)
+        result = await housing_managers.detach_customers(info.context, input.username, input.customer_numbers)
         return AttachCustomersToUserPayload(
             grants=[AccessGrant.from_row(g) for g in result.grants], errors=user_errors(result.errors)
         )

@@ -78,4 +78,26 @@ TEXTS: dict[str, dict[Language, str]] = {
         "{sections}\n\n"
         "You see it when you sign in: {link}\n\n{signature}\n",
     },
+    "email.housing_manager_attached.subject": {
+        FI: "Asiakkuutesi liitettiin isännöitsijälle",
+        SV: "Ditt kundförhållande kopplades till en disponent",
+        EN: "Your customer account was attached to a housing manager",
+    },
+    "email.housing_manager_attached.body": {
+        FI: "Hei,\n\n"
+        "asiakaspalvelumme liitti asiakkuuden {customer} isännöitsijälle {manager}, joka näkee ja voi "
+        "hoitaa näitä tietoja verkkopalvelussa:\n\n{sections}\n\n"
+        "Näet kaikki asiakkuutesi käyttöoikeudet ja niiden käytön verkkopalvelussa: {link}\n"
+        "Jos liittäminen ei ole oikein, ota yhteyttä asiakaspalveluumme.\n\n{signature}\n",
+        SV: "Hej,\n\n"
+        "vår kundtjänst kopplade kundförhållandet {customer} till disponenten {manager}, som ser och "
+        "kan sköta de här uppgifterna i e-tjänsten:\n\n{sections}\n\n"
+        "Du ser alla behörigheter till ditt kundförhållande och hur de används i e-tjänsten: {link}\n"
+        "Om kopplingen inte stämmer, kontakta vår kundtjänst.\n\n{signature}\n",
+        EN: "Hello,\n\n"
+        "our customer service attached the customer {customer} to the housing manager {manager}, who "
+        "sees and can manage this in the Online service:\n\n{sections}\n\n"
+        "You see every access to your customer account, and its use, in the Online service: {link}\n"
+        "If this is not right, please contact our customer service.\n\n{signature}\n",
+    },
 }

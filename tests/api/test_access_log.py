@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from domain.access_log import AccessRead
+from domain.accounts import OutboxEmail
 from domain.users import AuditEvent
 from resolvers.access_log import forget_recorded_reads
 from tests.api.api_token_helpers import maija_places, make_api_token, program, restored_api_tokens
@@ -129,6 +130,21 @@ async def test_customer_service_attaching_a_housing_manager_appears(client, runt
         assert (attach["actorRole"], attach["section"]) == ("CUSTOMER_SERVICE", None)
         assert attach["actorName"] == "Asiakaspalvelu"
         assert "isannoitsija" in attach["summary"]
+        # Maija's is a person customer: she is told by email, in her language
+        async with runtime.sessions() as db:
+            told = (
+                (
+                    await db.execute(
+                        select(OutboxEmail)
+                        .where(OutboxEmail.to_address == "maija@example.fi")
+                        .order_by(OutboxEmail.id.desc())
+                    )
+                )
+                .scalars()
+                .first()
+            )
+        assert told.meta["kind"] == "HOUSING_MANAGER_ATTACHED"
+        assert "Ilkka Isomäki" in told.text and "Laskut: katselu" in told.text
     finally:
         await login(client, "asiakaspalvelu")
         detached = await gql(
