@@ -28,8 +28,8 @@ from auth.api_tokens import api_token_use, is_api_token, record_api_token_use
 from auth.principal import Principal
 from auth.sessions import SESSION_COOKIE, principal_from_session
 from auth.tokens import principal_from_bearer
-from domain.base import today_helsinki
-from resolvers.context import Context, language_from_header
+from domain.base import Language, today_helsinki
+from resolvers.context import Context, screen_language
 from resolvers.errors import ErrorCode
 from resolvers.tokens import access_tokens
 from schema.errors import client_error
@@ -196,6 +196,8 @@ class GraphQLView(GraphQL):
         if principal is None and bearer_token(request.headers.get("authorization")) is not None:
             # RFC 6750: tell the client its token was not accepted (it should refresh it).
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        language = screen_language(principal, request.headers.get("accept-language"))
+        request.scope.setdefault("state", {})["language"] = language  # for the errors of the result
         return Context(
             sessions=runtime.sessions,
             read_sessions=runtime.read_sessions,
@@ -203,7 +205,7 @@ class GraphQLView(GraphQL):
             rules=runtime.rules,
             principal=principal,
             today=today_helsinki(),
-            language=language_from_header(request.headers.get("accept-language")),
+            language=language,
             request=request,
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
@@ -240,8 +242,10 @@ class GraphQLView(GraphQL):
         if result.errors:
             production = self.runtime.settings.is_production
             request_id = request.scope.get("state", {}).get("request_id", "")
+            language = request.scope.get("state", {}).get("language") or Language.FI
             result.errors = [
-                client_error(e, production=production, request_id=request_id) for e in result.errors
+                client_error(e, production=production, request_id=request_id, language=language)
+                for e in result.errors
             ]
         return process_result(result)
 

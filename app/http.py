@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.admission import Admission, QueueTimeout, read_body, replay
 from app.dev_idp import dev_idp_routes
+from app.dev_pages import dev_page_routes
 from app.dev_routes import outbox_endpoint
 from app.files_routes import files_endpoint
 from app.graphql_view import GraphQLView
@@ -295,6 +296,7 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
             *dev_idp_routes(runtime.settings, runtime.limiter),
             Route("/files/{token}", files_endpoint(runtime, graphql.principal_for)),
             Route("/dev/outbox", outbox_endpoint(runtime)),
+            *dev_page_routes(runtime),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: _answer_failure, StarletteHTTPException: _answer_http_exception},

@@ -75,9 +75,11 @@ from auth.strong import (
 )
 from domain.audit import record_event
 from domain.customers import CustomerKind, CustomerOwner
+from domain.languages import settle_language
 from domain.registration import customers_for_registration, normalise_business_id, user_with_strong_identity
 from domain.session import transaction
 from domain.users import User
+from resolvers.context import requested_language
 from resolvers.ids import to_global_id
 from resolvers.invitations import open_invitation_id
 
@@ -276,6 +278,7 @@ class StrongIdentificationRoutes:
             if user is None or user.id is None:
                 record_event(db, SIGN_IN_FAILED_ACTION, reason=NO_USER)
                 return self._fail(return_to, NO_USER)
+            await settle_language(db, user, requested_language(request))
             previous = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
             if previous is not None and previous.session_id is not None:
                 await end_session(db, previous.session_id)  # no session fixation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from domain.base import AccessLevel, Section
+from domain.base import AccessLevel, Language, Section
 from domain.users import UserRole
 
 
@@ -39,6 +39,12 @@ class Principal:
     session_id: int | str | None = None
     #: Set when a program authenticates with a personal API token (``Bearer ep_…``).
     api_token: ApiTokenScope | None = None
+    #: The user's language (``User.language``): what the service says to them is in it;
+    #: ``None`` (a program) leaves it to ``Accept-Language``.
+    language: Language | None = None
+    #: Whether the user chose ``language`` (else it is a default that a request's
+    #: ``Accept-Language`` overrides on screen; ``domain.languages``).
+    language_chosen: bool = False
 
     @property
     def is_staff(self) -> bool:

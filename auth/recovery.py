@@ -106,7 +106,7 @@ async def end_refresh_tokens(db: AsyncSession, user_id: int, at: datetime | None
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def request_password_reset(db: AsyncSession, email: str, *, public_origin: str) -> int:
+async def request_password_reset(db: AsyncSession, email: str, *, web_app_origin: str) -> int:
     """Email a reset link to every verified account with ``email``; the number of links.
 
     The caller answers the same whatever the number (it must not reveal it).
@@ -127,7 +127,7 @@ async def request_password_reset(db: AsyncSession, email: str, *, public_origin:
                 expires_at=at + RESET_LINK_VALIDITY,
             )
         )
-        link = _link(public_origin, RESET_PATH, token)
+        link = _link(web_app_origin, RESET_PATH, token)
         subject, body = email_texts(
             "password_reset", user.language, username=user.username, link=link, days=RESET_LINK_DAYS
         )
@@ -139,13 +139,13 @@ async def request_password_reset(db: AsyncSession, email: str, *, public_origin:
     return len(users)
 
 
-async def request_username_reminder(db: AsyncSession, email: str, *, public_origin: str) -> int:
+async def request_username_reminder(db: AsyncSession, email: str, *, web_app_origin: str) -> int:
     """Email the usernames registered with the verified ``email``; the number of accounts."""
     at = now()
     users = await verified_users_with_email(db, email)
     if not users:
         return 0
-    link = _link(public_origin, SIGN_IN_PATH)
+    link = _link(web_app_origin, SIGN_IN_PATH)
     usernames = "\n".join(f"  {u.username}" for u in users)
     subject, body = email_texts("username_reminder", users[0].language, usernames=usernames, link=link)
     queue_email(

@@ -42,7 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth.hashing import token_hash
 from auth.passwords import verify_password
 from auth.principal import Principal
-from domain.base import utcnow
+from domain.base import Language, utcnow
+from domain.languages import LanguageSource
 from domain.usernames import username_key
 from domain.users import User, UserRole, UserSession
 
@@ -67,6 +68,9 @@ class SessionRecord:
     ended: bool = False
     #: The user's role when the store could read it together with the session.
     role: UserRole | None = None
+    #: The user's language, read with the role, and where it came from.
+    language: Language | None = None
+    language_source: str | None = None
 
 
 class SessionStore(Protocol):
@@ -126,6 +130,8 @@ class DatabaseSessionStore:
                     UserSession.last_seen_at,
                     UserSession.revoked_at,
                     User.role,
+                    User.language,
+                    User.language_source,
                 )
                 .join(User, User.id == UserSession.user_id)
                 .where(UserSession.token_hash == token_hash)
@@ -133,7 +139,7 @@ class DatabaseSessionStore:
         ).first()
         if row is None:
             return None
-        session_id, user_id, expires_at, last_seen_at, revoked_at, role = row
+        session_id, user_id, expires_at, last_seen_at, revoked_at, role, language, source = row
         return SessionRecord(
             session_id=session_id,
             user_id=user_id,
@@ -141,6 +147,8 @@ class DatabaseSessionStore:
             last_seen_at=last_seen_at,
             ended=revoked_at is not None,
             role=role,
+            language=language,
+            language_source=source,
         )
 
     async def touch(self, db: AsyncSession, record: SessionRecord, now: datetime) -> None:
@@ -308,7 +316,7 @@ def is_live(record: SessionRecord, *, idle: timedelta, now: datetime) -> bool:
 
 #: The role of a session's user, for stores that keep sessions apart from users (Redis);
 #: built once (building the statement was a third of the lookup's CPU).
-_ROLE_OF_USER = select(User.role).where(User.id == bindparam("user_id"))
+_ROLE_OF_USER = select(User.role, User.language, User.language_source).where(User.id == bindparam("user_id"))
 
 
 async def principal_from_session(db: AsyncSession, token: str | None) -> Principal | None:
@@ -328,14 +336,21 @@ async def principal_from_session(db: AsyncSession, token: str | None) -> Princip
         if not record.ended:
             await store.end(db, record.session_id)  # timed out: ended for good
         return None
-    role = record.role
+    role, language, source = record.role, record.language, record.language_source
     if role is None:
-        role = await db.scalar(_ROLE_OF_USER, {"user_id": record.user_id})
+        found = (await db.execute(_ROLE_OF_USER, {"user_id": record.user_id})).first()
+        role, language, source = (None, None, None) if found is None else found
         if role is None:
             return None
     if now - record.last_seen_at >= TOUCH_INTERVAL:
         await store.touch(db, record, now)
-    return Principal(user_id=record.user_id, role=role, session_id=record.session_id)
+    return Principal(
+        user_id=record.user_id,
+        role=role,
+        session_id=record.session_id,
+        language=language,
+        language_chosen=source == LanguageSource.CHOSEN,
+    )
 
 
 async def end_session(db: AsyncSession, session_id: int | str) -> None:

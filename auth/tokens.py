@@ -59,6 +59,7 @@ from auth.principal import Principal
 from domain.accounts import RefreshToken
 from domain.audit import record_event
 from domain.base import utcnow
+from domain.languages import LanguageSource
 from domain.users import User
 
 ALGORITHM = "HS256"
@@ -239,10 +240,17 @@ async def principal_from_bearer(db: AsyncSession, tokens: AccessTokens, token: s
         claims = tokens.verify(token)
     except InvalidAccessToken:
         return None
-    role = await db.scalar(select(User.role).where(User.id == claims.user_id))
+    found = (
+        await db.execute(
+            select(User.role, User.language, User.language_source).where(User.id == claims.user_id)
+        )
+    ).first()
+    role, language, source = (None, None, None) if found is None else found
     if role is None:
         return None
-    return Principal(user_id=claims.user_id, role=role)
+    return Principal(
+        user_id=claims.user_id, role=role, language=language, language_chosen=source == LanguageSource.CHOSEN
+    )
 
 
 # --- refresh tokens -------------------------------------------------------------------

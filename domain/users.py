@@ -36,8 +36,10 @@ class User(SQLModel, table=True):
     role: UserRole = enum_field(UserRole, UserRole.CUSTOMER)
     #: Personal identity code of the verified strong identity, when linked.
     strong_identity: str | None = Field(default=None, max_length=16, unique=True)
-    #: Language of the emails the user gets.
+    #: The user's language (``domain.languages``): emails, documents and messages use it.
     language: Language = enum_field(Language, Language.FI)
+    #: Where ``language`` came from (``domain.languages.LanguageSource``); None: never set.
+    language_source: str | None = Field(default=None, max_length=16)
     #: Created by the demo data generator; production refuses to start with these.
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

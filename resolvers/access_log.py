@@ -165,7 +165,7 @@ def _decode(cursor: str | None) -> tuple[datetime, str, int] | None:
         if moment.tzinfo is None:
             raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise bad_input("`after` is not a valid cursor.") from None
+        raise bad_input("errors.bad_cursor") from None
     return moment, source, pk
 
 
@@ -200,7 +200,7 @@ async def access_log(
     size = page_size(first)
     cursor = _decode(after)
     if from_ is not None and to is not None and to < from_:
-        raise bad_input("`to` must not be before `from`.")
+        raise bad_input("errors.to_before_from")
     start = None if from_ is None else datetime.combine(from_, time(), HELSINKI)
     end = None if to is None else datetime.combine(to + timedelta(days=1), time(), HELSINKI)
     writes_where = [AuditEvent.customer_id == customer_id, AuditEvent.action.not_in(sorted(NOT_IN_OWNER_LOG))]

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import recovery, throttle
 from auth.passwords import MAX_LENGTH, MIN_LENGTH
+from domain.base import Language
+from domain.languages import choose_language
 from domain.session import transaction
 from domain.texts import N_, text
 from domain.usernames import username_key
@@ -97,9 +99,9 @@ async def _recovery_request(ctx: Context, email: str, kind: str) -> AccountResul
             return AccountResult([rate_limited(ctx, verdict.retry_after)])
         async with transaction(ctx.sessions) as db:
             if kind == "reset":
-                await recovery.request_password_reset(db, email, public_origin=ctx.rules.public_origin)
+                await recovery.request_password_reset(db, email, web_app_origin=ctx.rules.web_app_origin)
             else:
-                await recovery.request_username_reminder(db, email, public_origin=ctx.rules.public_origin)
+                await recovery.request_username_reminder(db, email, web_app_origin=ctx.rules.web_app_origin)
         return AccountResult()
     finally:
         await _at_least(started, RECOVERY_MIN_SECONDS)
@@ -165,3 +167,13 @@ async def change_username(ctx: Context, password: str, new_username: str) -> Acc
     return await _password_checked(
         ctx, lambda db, user_id: recovery.change_username(db, user_id, password, new_username)
     )
+
+
+async def update_user_language(ctx: Context, language: Language) -> User:
+    """The signed-in user's own choice of language (a program cannot choose one)."""
+    principal = ctx.require_user()
+    async with transaction(ctx.sessions) as db:
+        user = await db.get(User, principal.user_id)
+        assert user is not None
+        choose_language(user, language)
+    return user

@@ -17,11 +17,12 @@ from auth.quotas import MIB, Refusal
 from auth.sessions import SESSION_COOKIE, check_credentials, create_session, end_session
 from domain.audit import record_event
 from domain.base import Language
+from domain.languages import settle_language
 from domain.session import transaction
 from domain.texts import N_, text, wait_text
 from domain.usernames import username_key
 from domain.users import User
-from resolvers.context import Context
+from resolvers.context import Context, requested_language
 
 T = TypeVar("T")
 
@@ -156,6 +157,7 @@ async def password_sign_in(
             if needs_rehash(user.password_hash):
                 user.password_hash = await asyncio.to_thread(hash_password, password)
                 db.add(user)
+            await settle_language(db, user, requested_language(ctx.request))
             result = await on_success(db, user)
             record_event(db, "SIGN_IN", actor_user_id=user.id, address=address, method=method)
     if not ok or user is None:

@@ -306,7 +306,7 @@ def _send_confirmation(ctx: Context, db: Any, row: EmailAddress, now: Any) -> No
     token = secrets.token_urlsafe(32)
     row.confirmation_token_hash = token_hash(token)
     row.confirmation_sent_at = now
-    link = f"{ctx.rules.public_origin.rstrip('/')}{CONFIRM_CONTACT_EMAIL_PATH}?token={token}"
+    link = f"{ctx.rules.web_app_origin.rstrip('/')}{CONFIRM_CONTACT_EMAIL_PATH}?token={token}"
     days = EMAIL_CONFIRMATION_VALIDITY.days
     subject, body = email_texts("contact_confirmation", ctx.language, link=link, days=days)
     queue_email(db, to=row.address, subject=subject, text=body, links=[link], meta={"kind": "contact_email"})

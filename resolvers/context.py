@@ -97,6 +97,21 @@ class Context:
         return principal
 
 
+def screen_language(principal: Principal | None, header: str | None) -> Language:
+    """The language of what the service says in answer to a request: the signed-in user's
+    chosen language; else what the request's ``Accept-Language`` asks for; else the user's
+    default language (``domain.languages``); else Finnish."""
+    if principal is not None and principal.language is not None and (principal.language_chosen or not header):
+        return principal.language
+    return language_from_header(header)
+
+
+def requested_language(request: Any) -> Language | None:
+    """The language a request's ``Accept-Language`` asks for; ``None`` when it names none."""
+    header = None if request is None else request.headers.get("accept-language")
+    return language_from_header(header) if header else None
+
+
 def language_from_header(header: str | None) -> Language:
     """The first supported language of an ``Accept-Language`` header; Finnish by default."""
     if not header:

@@ -10,6 +10,9 @@ from enum import Enum
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
+from domain.base import Language
+from domain.texts import text
+
 
 class ErrorCode(str, Enum):
     """``extensions.code`` of GraphQL errors (API.md)."""
@@ -27,34 +30,49 @@ class ErrorCode(str, Enum):
 
 
 class CodedError(Exception):
-    """An expected failure whose message and code are shown to the client as they are."""
+    """An expected failure whose code is shown to the client, and its message: the text
+    ``message_id`` in the request's language when it has one (``schema.errors``), else
+    ``message`` as it is."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, message_id: str | None = None, **values: object
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.message_id = message_id
+        self.values = values
+
+    def message_in(self, language: Language) -> str:
+        return self.message if self.message_id is None else text(self.message_id, language, **self.values)
+
+
+def _coded(code: ErrorCode, message_id: str, **values: object) -> CodedError:
+    return CodedError(code, text(message_id, Language.EN, **values), message_id, **values)
 
 
 def unauthenticated() -> CodedError:
-    return CodedError(ErrorCode.UNAUTHENTICATED, "Sign in to see this.")
+    return _coded(ErrorCode.UNAUTHENTICATED, "errors.unauthenticated")
 
 
 def forbidden() -> CodedError:
-    return CodedError(ErrorCode.FORBIDDEN, "You have no access to this.")
+    return _coded(ErrorCode.FORBIDDEN, "errors.forbidden")
+
+
+def staff_only() -> CodedError:
+    return _coded(ErrorCode.FORBIDDEN, "errors.staff_only")
 
 
 def not_found() -> CodedError:
-    return CodedError(ErrorCode.NOT_FOUND, "Not found.")
+    return _coded(ErrorCode.NOT_FOUND, "errors.not_found")
 
 
-def bad_input(message: str) -> CodedError:
-    return CodedError(ErrorCode.BAD_USER_INPUT, message)
+def bad_input(message_id: str, **values: object) -> CodedError:
+    return _coded(ErrorCode.BAD_USER_INPUT, message_id, **values)
 
 
 def service_unavailable() -> CodedError:
-    return CodedError(
-        ErrorCode.SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."
-    )
+    return _coded(ErrorCode.SERVICE_UNAVAILABLE, "errors.service_unavailable")
 
 
 #: PostgreSQL SQLSTATEs of a server that cannot serve: connection exceptions (class 08),

@@ -20,7 +20,7 @@ from domain.users import User, UserRole
 from resolvers.access import GrantResult, levels_from_input
 from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
-from resolvers.errors import CodedError, ErrorCode
+from resolvers.errors import staff_only
 from resolvers.invitations import tell_owners_of_attachment
 
 
@@ -53,7 +53,7 @@ async def _staff_targets(
 def _require_staff(ctx: Context) -> int:
     principal = ctx.require_principal()
     if not principal.is_staff:
-        raise CodedError(ErrorCode.FORBIDDEN, "Only customer service can do this.")
+        raise staff_only()
     return principal.user_id
 
 

@@ -64,7 +64,7 @@ from resolvers.access import record_write, require_section_write
 from resolvers.attachments import StagedFile, UploadedFile, discard, file_store, remove_orphans, stage_all
 from resolvers.auth import FieldError, Refused, field_error, quota_refused
 from resolvers.context import Context
-from resolvers.errors import CodedError, ErrorCode, bad_input, not_found
+from resolvers.errors import bad_input, not_found, staff_only
 from resolvers.ids import pk_of
 from resolvers.pagination import page_size
 
@@ -91,7 +91,7 @@ def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         if at.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool):
             raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise bad_input("`after` is not a valid cursor.") from None
+        raise bad_input("errors.bad_cursor") from None
     return at, pk
 
 
@@ -139,7 +139,7 @@ def require_staff(ctx: Context) -> int:
     """The staff user's id; ``UNAUTHENTICATED`` / ``FORBIDDEN`` for anyone else."""
     principal = ctx.require_principal()
     if not principal.is_staff:
-        raise CodedError(ErrorCode.FORBIDDEN, "Only customer service can do this.")
+        raise staff_only()
     return principal.user_id
 
 

@@ -58,7 +58,7 @@ class NewsletterResult:
 
 
 def _link(ctx: Context, path: str, token: str) -> str:
-    return f"{ctx.rules.public_origin.rstrip('/')}{path}?token={token}"
+    return f"{ctx.rules.web_app_origin.rstrip('/')}{path}?token={token}"
 
 
 def unsubscribe_token(signing_key: str, subscription: NewsletterSubscription) -> str:

@@ -63,7 +63,7 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
-        raise bad_input("`first` must not be negative.")
+        raise bad_input("errors.negative_first")
     return min(first, MAX_PAGE_SIZE)
 
 
@@ -86,7 +86,7 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
         if not isinstance(pk, int) or isinstance(pk, bool):
             raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise bad_input("`after` is not a valid cursor.") from None
+        raise bad_input("errors.bad_cursor") from None
     return value, pk
 
 

@@ -33,6 +33,7 @@ from domain.audit import record_event
 from domain.base import Language, utcnow
 from domain.customers import CustomerOwner
 from domain.grants import activate_pending_grants
+from domain.languages import settle_language
 from domain.outbox import queue_email
 from domain.registration import customers_for_registration, user_with_strong_identity
 from domain.session import transaction
@@ -41,7 +42,7 @@ from domain.usernames import normalise_username, username_is_valid, username_key
 from domain.users import User, UserRole
 from resolvers.accounts import PASSWORD_PROBLEMS
 from resolvers.auth import FieldError, field_error
-from resolvers.context import Context
+from resolvers.context import Context, requested_language
 from resolvers.invitations import bind_invitation, usable_invitation
 
 #: How long an email confirmation link works.
@@ -136,7 +137,7 @@ async def complete_registration(
     # Argon2id takes tens of milliseconds of CPU: not on the event loop.
     password_hash = await asyncio.to_thread(hash_password, password)
     token = secrets.token_urlsafe(32)
-    link = f"{ctx.rules.public_origin.rstrip('/')}{CONFIRM_EMAIL_PATH}?token={token}"
+    link = f"{ctx.rules.web_app_origin.rstrip('/')}{CONFIRM_EMAIL_PATH}?token={token}"
     try:
         async with transaction(ctx.sessions) as db:
             if await user_with_strong_identity(db, claims.hetu) is not None:
@@ -179,6 +180,8 @@ async def complete_registration(
             assert user.id is not None
             for customer_id in customer_ids:
                 db.add(CustomerOwner(customer_id=customer_id, user_id=user.id))
+            await db.flush()
+            await settle_language(db, user, requested_language(ctx.request))
             if invitation is not None:
                 await bind_invitation(db, invitation, user, language)
             if verified:

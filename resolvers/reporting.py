@@ -23,7 +23,7 @@ from domain import reporting
 from domain.base import Resolution
 from domain.customers import LocationOfUse
 from resolvers.context import Context
-from resolvers.errors import bad_input, not_found
+from resolvers.errors import CodedError, ErrorCode, not_found
 from resolvers.ids import pk_of
 
 #: Parts of a series read beside it when the query selects them (``consumption_series``).
@@ -98,7 +98,7 @@ async def consumption_series(
     try:
         reporting.validate_range(first, last, resolution)
     except reporting.ReportingInputError as error:
-        raise bad_input(str(error)) from None
+        raise CodedError(ErrorCode.BAD_USER_INPUT, str(error)) from None
     location_id = location.id
     assert location_id is not None
     started = Ahead(
@@ -124,7 +124,7 @@ async def consumption_series(
     except BaseException as error:
         started.cancel()
         if isinstance(error, reporting.ReportingInputError):
-            raise bad_input(str(error)) from None
+            raise CodedError(ErrorCode.BAD_USER_INPUT, str(error)) from None
         raise
     return location, series, started
 

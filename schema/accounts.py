@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import accounts as resolvers
 from schema.common import UserError, user_errors
+from schema.enums import Language
 from schema.users import User
 
 
@@ -88,6 +89,17 @@ class ChangeUsernamePayload:
     errors: list[UserError] = strawberry.field(description="Empty on success.")
 
 
+@strawberry.input(description="The language the signed-in user wants the service in.")
+class UpdateUserLanguageInput:
+    language: Language = strawberry.field(description="FI, SV or EN.")
+
+
+@strawberry.type(description="Result of `updateUserLanguage`.")
+class UpdateUserLanguagePayload:
+    user: User | None = strawberry.field(description="The user with the new language.")
+    errors: list[UserError] = strawberry.field(description="Empty on success.")
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(
@@ -140,3 +152,14 @@ class AccountMutations:
             user=None if result.user is None else User.from_row(result.user),
             errors=user_errors(result.errors),
         )
+
+    @strawberry.mutation(
+        description="Choose the signed-in user's language: emails, documents and the service's own messages "
+        "follow it from the next request on (until chosen, it follows the messaging language of a customer "
+        "the user owns, or the first sign-in's `Accept-Language`)."
+    )
+    async def update_user_language(
+        self, info: strawberry.Info, input: UpdateUserLanguageInput
+    ) -> UpdateUserLanguagePayload:
+        user = await resolvers.update_user_language(info.context, input.language)
+        return UpdateUserLanguagePayload(user=User.from_row(user), errors=[])

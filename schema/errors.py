@@ -1,6 +1,7 @@
 """What clients see of errors: coded errors readable, everything unexpected masked.
 
-- A ``CodedError`` raised by a resolver keeps its message and gets ``extensions.code``.
+- A ``CodedError`` raised by a resolver keeps its message (in the request's language when it
+  has a message ID) and gets ``extensions.code``.
 - Errors of the document itself (syntax, validation, variables) are ``BAD_USER_INPUT``
   (or ``QUERY_TOO_COMPLEX`` from the limits); in production their "Did you mean ...?"
   suggestions are removed, so that the schema cannot be guessed field by field.
@@ -20,6 +21,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from domain.base import Language
+from domain.texts import text
 from resolvers.errors import CodedError, ErrorCode, is_unavailable, service_unavailable
 
 log = logging.getLogger("energy_portal.graphql")
@@ -44,11 +47,14 @@ def _never_mask(_: GraphQLError) -> bool:
     return False
 
 
-def client_error(error: GraphQLError, *, production: bool, request_id: str) -> GraphQLError:
-    """The form of ``error`` that a client may see (see the module docstring)."""
+def client_error(
+    error: GraphQLError, *, production: bool, request_id: str, language: Language = Language.FI
+) -> GraphQLError:
+    """The form of ``error`` that a client may see (see the module docstring), the
+    service's own messages in ``language``."""
     original = error.original_error
     if isinstance(original, CodedError):
-        return _copy(error, original.message, {"code": original.code.value})
+        return _copy(error, original.message_in(language), {"code": original.code.value})
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code")
         message = error.message
@@ -70,7 +76,9 @@ def client_error(error: GraphQLError, *, production: bool, request_id: str) -> G
             original,
         )
         unavailable = service_unavailable()
-        return _copy(error, unavailable.message, {"code": unavailable.code.value, "requestId": request_id})
+        return _copy(
+            error, unavailable.message_in(language), {"code": unavailable.code.value, "requestId": request_id}
+        )
     log.error(
         "unexpected error in %s (request %s)",
         ".".join(str(p) for p in error.path or ()) or "operation",
@@ -79,7 +87,7 @@ def client_error(error: GraphQLError, *, production: bool, request_id: str) -> G
     )
     return _copy(
         error,
-        "Internal server error.",
+        text("errors.internal", language),
         {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
     )
 
@@ -100,7 +108,11 @@ class ErrorPolicy(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         context = getattr(self.execution_context, "context", None)
         request_id = getattr(context, "request_id", "") or ""
-        return [client_error(e, production=self.production, request_id=request_id) for e in errors]
+        language = getattr(context, "language", None) or Language.FI
+        return [
+            client_error(e, production=self.production, request_id=request_id, language=language)
+            for e in errors
+        ]
 
 
 class ProductionErrorPolicy(ErrorPolicy):

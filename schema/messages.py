@@ -243,7 +243,7 @@ class MessageMutations:
     async def send_message(self, info: strawberry.Info, input: SendMessageInput) -> SendMessagePayload:
         uploads = list(input.attachments or [])
         if any(not callable(getattr(upload, "read", None)) for upload in uploads):
-            raise bad_input("`attachments` must be files of a GraphQL multipart request.")
+            raise bad_input("errors.attachments_not_files")
         try:
             result = await resolvers.send_message(
                 info.context,

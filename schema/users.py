@@ -7,7 +7,7 @@ import strawberry
 from domain import users as domain_users
 from resolvers.ids import to_global_id
 from schema.common import Node
-from schema.enums import AccessLevel, Section, UserRole
+from schema.enums import AccessLevel, Language, Section, UserRole
 
 
 @strawberry.type(description="A login account.")
@@ -18,6 +18,9 @@ class User(Node):
     )
     email: str = strawberry.field(description="Email address of the account.")
     role: UserRole = strawberry.field(description="Customer-side user or customer-service staff.")
+    language: Language = strawberry.field(
+        description="The user's language: emails, documents and the service's messages are in it."
+    )
     strong_identity_linked: bool = strawberry.field(
         description="Whether the account is linked to a strong (bank / mobile certificate) identity."
     )
@@ -30,6 +33,7 @@ class User(Node):
             name=row.name,
             email=row.email,
             role=row.role,
+            language=row.language,
             strong_identity_linked=row.strong_identity is not None,
         )
 

@@ -299,6 +299,7 @@ MUTATION_POLICY = {
     "unsubscribeNewsletter": "public",
     "confirmContactEmail": "public",
     "changePassword": "signed_in",
+    "updateUserLanguage": "signed_in",
     "acceptInvitation": "signed_in",
     "changeUsername": "signed_in",
     "grantAccess": "owner",

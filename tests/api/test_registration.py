@@ -189,7 +189,8 @@ async def test_pekka_registers_confirms_and_signs_in_both_ways(app, browser, run
         assert (user.username, user.username_key, user.email) == (username, username.casefold(), email)
         assert user.name == "Pekka Uusi"  # from the strong identification
         assert user.email_verified is False and user.password_hash.startswith("$argon2id$")
-        assert user.language.value == "EN"
+        # an owner's language follows the customer's messaging language until chosen
+        assert (user.language.value, user.language_source) == ("FI", "CUSTOMER")
         owned = (
             await db.execute(select(CustomerOwner.customer_id).where(CustomerOwner.user_id == user.id))
         ).all()

@@ -91,7 +91,7 @@ async def test_unexpected_errors_are_masked_with_a_request_id(client, monkeypatc
     assert response.status_code == 200
     body = response.json()
     [error] = body["errors"]
-    assert error["message"] == "Internal server error."
+    assert error["message"] == "Palvelussa tapahtui virhe."  # Maija's language (not chosen, no header)
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert error["extensions"]["requestId"] == response.headers["x-request-id"]
     assert "secret" not in response.text and "Traceback" not in response.text
