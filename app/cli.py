@@ -1,4 +1,4 @@
-"""The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files."""
+"""The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files, notify-invoices."""
 
 from __future__ import annotations
 
@@ -123,6 +123,26 @@ async def _sweep_files(grace_minutes: int | None, dry_run: bool) -> int:
     return 0
 
 
+async def _notify_invoices() -> int:
+    """Tell customers of their new and overdue invoices once (``app.notifier``)."""
+    from app.db import create_engine, session_factory
+    from app.notifier import announce_once
+
+    settings = Settings()
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    try:
+        done = await announce_once(session_factory(engine), settings.web_app_origin or settings.public_origin)
+    except Exception as exc:
+        print(
+            f"energy-portal: could not reach the database ({exc.__class__.__name__}: {exc})", file=sys.stderr
+        )
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"told of {done.invoices} invoices: {done.emails} emails and {done.sms} text messages queued")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``energy-portal``."""
     parser = argparse.ArgumentParser(prog="energy-portal", description=__doc__)
@@ -147,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         help="keep unreferenced files younger than this (default ENERGY_PORTAL_FILE_SWEEP_GRACE_MINUTES)",
     )
     sweep.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
+    sub.add_parser("notify-invoices", help="tell customers of new and overdue invoices (once each)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -158,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "seed":
             seeded = asyncio.run(_seed(args.date))
             print("demo data seeded" if seeded else "the database already has users: nothing seeded")
+        elif args.command == "notify-invoices":
+            return asyncio.run(_notify_invoices())
         elif args.command == "sweep-files":
             if args.grace_minutes is not None and args.grace_minutes < 0:
                 parser.error("--grace-minutes must not be negative")

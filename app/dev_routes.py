@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from app.runtime import Runtime
 from domain.accounts import OutboxEmail
+from domain.notifications import SmsOutbox
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -52,6 +53,35 @@ def outbox_endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]
                     "subject": row.subject,
                     "text": row.text,
                     "links": list(row.links or []),
+                    "sentAt": row.sent_at.isoformat() if row.sent_at else None,
+                }
+                for row in rows
+            ]
+        )
+
+    return outbox
+
+
+def sms_outbox_endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /dev/sms-outbox``: the text messages queued, newest first, like ``/dev/outbox``
+    (``?to=<number>``, ``?limit=``); the development SMS provider is this outbox."""
+
+    async def outbox(request: Request) -> Response:
+        if runtime.settings.is_production:
+            return PlainTextResponse("Not Found", status_code=404)
+        query = (
+            select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(_limit(request.query_params.get("limit")))
+        )
+        to = request.query_params.get("to")
+        if to:
+            query = query.where(SmsOutbox.to_number == to.strip())
+        async with runtime.sessions() as db:
+            rows = (await db.execute(query)).scalars().all()
+        return JSONResponse(
+            [
+                {
+                    "to": row.to_number,
+                    "text": row.text,
                     "sentAt": row.sent_at.isoformat() if row.sent_at else None,
                 }
                 for row in rows

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.admission import Admission, QueueTimeout, read_body, replay
 from app.dev_idp import dev_idp_routes
 from app.dev_pages import dev_page_routes
-from app.dev_routes import outbox_endpoint
+from app.dev_routes import outbox_endpoint, sms_outbox_endpoint
 from app.files_routes import files_endpoint
 from app.graphql_view import GraphQLView
 from app.mailer import start_mailer
@@ -296,6 +296,7 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
             *dev_idp_routes(runtime.settings, runtime.limiter),
             Route("/files/{token}", files_endpoint(runtime, graphql.principal_for)),
             Route("/dev/outbox", outbox_endpoint(runtime)),
+            Route("/dev/sms-outbox", sms_outbox_endpoint(runtime)),
             *dev_page_routes(runtime),
         ],
         lifespan=lifespan,
@@ -320,6 +321,11 @@ def create_app(settings: Settings | None = None) -> Any:
         from app.sweeper import start_sweeper
 
         sweeper = start_sweeper(settings, runtime.sessions, runtime.files)
+        from app.notifier import start_notifier
+
+        notifier = start_notifier(
+            runtime.sessions, runtime.rules.web_app_origin, settings.notify_interval_minutes * 60
+        )
         tune_garbage_collector()
         try:
             yield
@@ -327,6 +333,7 @@ def create_app(settings: Settings | None = None) -> Any:
             lifecycle.shutting_down = True
             restore_signals()
             await sweeper.stop()
+            await notifier.stop()
             if mailer is not None:
                 await mailer.stop()
             await runtime.close()

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     file_sweep_grace_minutes: int = Field(
         60, ge=1, description="A stored file no row references is removed after this long."
     )
+    notify_interval_minutes: int = Field(
+        15, ge=1, description="How often a server process looks for new and overdue invoices to announce."
+    )
     file_sweep_interval_minutes: int = Field(
         60, ge=0, description="How often the server sweeps orphan files (0: only at start)."
     )

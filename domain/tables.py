@@ -15,6 +15,7 @@ from domain import (
     invoices,
     messages,
     newsletter,
+    notifications,
     reporting,
     users,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "messages",
     "metadata",
     "newsletter",
+    "notifications",
     "reporting",
     "users",
 ]

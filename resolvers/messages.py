@@ -57,6 +57,7 @@ from domain.messages import (
     mark_read,
     status_after,
 )
+from domain.notifications import NotificationKind, notify
 from domain.session import transaction
 from domain.texts import text
 from domain.users import User, display_name
@@ -485,5 +486,13 @@ async def _write_reply(
             threadId=thread.id,
             messageId=row.id,
             closed=True if close else None,
+        )
+        await notify(
+            db,
+            thread.customer_id,
+            NotificationKind.REPLY,
+            link=f"{ctx.rules.web_app_origin.rstrip('/')}/messages",
+            meta={"threadId": thread.id, "messageId": row.id},
+            subject=thread.subject,
         )
     return MessageResult(thread=thread, message=row)

@@ -32,10 +32,23 @@ from domain.texts import (
     invitations,
     limits,
     messaging,
+    notifications,
 )
 
 #: The modules of the catalogue, each with its ``TEXTS``.
-PARTS = (common, accounts, access, access_log, api_tokens, invitations, messaging, limits, emails, errors)
+PARTS = (
+    common,
+    accounts,
+    access,
+    access_log,
+    api_tokens,
+    invitations,
+    messaging,
+    notifications,
+    limits,
+    emails,
+    errors,
+)
 #: Every message ID with its templates; an ID is defined in one module only.
 CATALOGUE: dict[str, dict[Language, str]] = {}
 for _part in PARTS:

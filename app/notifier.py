@@ -1,0 +1,92 @@
+"""The invoice notifier of one server process: at start, then every ``notify_interval_minutes``.
+
+Each run finds the invoices issued lately and those that became overdue lately that the
+customer was not told of (``domain.notifications``), and tells each in its own
+transaction: the notification rows and the "told" mark commit together, so a crash
+loses nothing and a second process (or run) tells nobody twice. A run that fails (the
+database is down) is logged and tried again at the next interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.base import today_helsinki
+from domain.invoices import Invoice
+from domain.notifications import announce, invoices_to_announce
+
+log = logging.getLogger("energy_portal.notifier")
+
+
+@dataclass(frozen=True)
+class Announced:
+    invoices: int
+    emails: int
+    sms: int
+
+
+async def announce_once(
+    sessions: async_sessionmaker[AsyncSession], web_app_origin: str, *, today: date | None = None
+) -> Announced:
+    """One run: every invoice due to be told of, each in a transaction of its own."""
+    today = today or today_helsinki()
+    async with sessions() as db:
+        found = [(invoice.id, kind) for invoice, kind in await invoices_to_announce(db, today)]
+    link = f"{web_app_origin.rstrip('/')}/invoices"
+    invoices = emails = sms = 0
+    for invoice_id, kind in found:
+        try:
+            async with sessions() as db, db.begin():
+                invoice = await db.get(Invoice, invoice_id)
+                if invoice is None:
+                    continue
+                told = await announce(db, invoice, kind, link=link)
+        except IntegrityError:
+            continue  # another process told it first
+        invoices, emails, sms = invoices + 1, emails + told.emails, sms + told.sms
+    return Announced(invoices, emails, sms)
+
+
+@dataclass
+class RunningNotifier:
+    stop_event: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), timeout=1)
+        except TimeoutError:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
+async def _run(
+    sessions: async_sessionmaker[AsyncSession], origin: str, stop: asyncio.Event, interval_seconds: float
+) -> None:
+    while not stop.is_set():
+        try:
+            await announce_once(sessions, origin)
+        except Exception:
+            log.exception("invoice notifications failed; trying again in %.0f s", interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+
+
+def start_notifier(
+    sessions: async_sessionmaker[AsyncSession], web_app_origin: str, interval_seconds: float
+) -> RunningNotifier:
+    """Announce now (in the background) and then every ``interval_seconds``."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        _run(sessions, web_app_origin, stop, interval_seconds), name="invoice-notifier"
+    )
+    return RunningNotifier(stop, task)
