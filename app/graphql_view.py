@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from app.runtime import Runtime
@@ -65,16 +67,30 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+#: Live subscriptions one websocket may hold at once.
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
+
+
 class GraphQLView(GraphQL):
     """GraphQL over HTTP: JSON objects only (no batching), orjson, per-request context."""
 
     def __init__(self, runtime: Runtime) -> None:
         production = runtime.settings.is_production
+        settings = runtime.settings
         super().__init__(
             runtime.schema,
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=not production,
             multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # a cookie-authenticated socket from another site would act as the user
+            allowed_origins=[
+                settings.public_origin,
+                *(settings.client_origins or ()),
+                *([settings.web_app_origin] if settings.web_app_origin else []),
+            ],
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.runtime = runtime
 
@@ -169,7 +185,11 @@ class GraphQLView(GraphQL):
         A bearer value starting ``ep_`` is a program's personal API token (``auth.api_tokens``):
         unknown, revoked or expired, it gives no principal just like a bad access token.
         """
-        bearer = bearer_token(request.headers.get("authorization"))
+        return await self._principal(
+            bearer_token(request.headers.get("authorization")), request.cookies.get(SESSION_COOKIE)
+        )
+
+    async def _principal(self, bearer: str | None, cookie: str | None) -> Principal | None:
         if bearer is not None and is_api_token(bearer):
             return await self._api_token_principal(bearer)
         # On the read engine: on PostgreSQL each statement commits by itself (autocommit), so
@@ -178,7 +198,7 @@ class GraphQLView(GraphQL):
         async with self.runtime.read_sessions() as db, db.begin():
             if bearer is not None:
                 return await principal_from_bearer(db, access_tokens(self.runtime.rules), bearer)
-            return await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+            return await principal_from_session(db, cookie)
 
     async def _api_token_principal(self, secret: str) -> Principal | None:
         """A program's principal from its personal API token (``ep_…``), looked up on every
@@ -189,6 +209,20 @@ class GraphQLView(GraphQL):
             return None
         await record_api_token_use(self.runtime.sessions, use)
         return use.principal
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A websocket without a session cookie may authenticate in ``connection_init`` with
+        ``{"authorization": "Bearer <token>"}`` (mobile apps, programs); the token is looked up
+        again before every event, like the cookie."""
+        params = context.connection_params
+        if context.principal is None and isinstance(params, dict):
+            value = params.get("authorization") or params.get("Authorization")
+            bearer = bearer_token(value) if isinstance(value, str) else None
+            if bearer is not None:
+                context.principal = await self._principal(bearer, None)
+                context.reauthenticate = lambda: self._principal(bearer, None)
+                context.renew(context.today)
+        return await super().on_ws_connect(context)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         runtime = self.runtime
@@ -213,6 +247,8 @@ class GraphQLView(GraphQL):
             client_address=request.client.host if request.client else "",
             files=runtime.files,
             budget=runtime.budget,
+            events=runtime.events,
+            reauthenticate=lambda: self.principal_for(request),  # type: ignore[arg-type]
         )
 
     async def get_root_value(self, request: Any) -> None:

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.admission import Admission, QueueTimeout, read_body, replay
@@ -289,6 +289,7 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
@@ -324,7 +325,10 @@ def create_app(settings: Settings | None = None) -> Any:
         from app.notifier import start_notifier
 
         notifier = start_notifier(
-            runtime.sessions, runtime.rules.web_app_origin, settings.notify_interval_minutes * 60
+            runtime.sessions,
+            runtime.rules.web_app_origin,
+            settings.notify_interval_minutes * 60,
+            runtime.events,
         )
         tune_garbage_collector()
         try:

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.base import today_helsinki
 from domain.invoices import Invoice
-from domain.notifications import announce, invoices_to_announce
+from domain.notifications import NotificationKind, announce, invoices_to_announce
+from resolvers.events import EventBus, topic
 
 log = logging.getLogger("energy_portal.notifier")
 
@@ -33,9 +34,14 @@ class Announced:
 
 
 async def announce_once(
-    sessions: async_sessionmaker[AsyncSession], web_app_origin: str, *, today: date | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    web_app_origin: str,
+    *,
+    today: date | None = None,
+    events: EventBus | None = None,
 ) -> Announced:
-    """One run: every invoice due to be told of, each in a transaction of its own."""
+    """One run: every invoice due to be told of, each in a transaction of its own (and, once
+    committed, as a live event to the customer's ``invoiceEvents`` subscribers)."""
     today = today or today_helsinki()
     async with sessions() as db:
         found = [(invoice.id, kind) for invoice, kind in await invoices_to_announce(db, today)]
@@ -48,8 +54,12 @@ async def announce_once(
                 if invoice is None:
                     continue
                 told = await announce(db, invoice, kind, link=link)
+                customer_id = invoice.customer_id
         except IntegrityError:
             continue  # another process told it first
+        if events is not None:
+            live = "NEW_INVOICE" if kind is NotificationKind.NEW_INVOICE else "OVERDUE"
+            await events.publish(topic(customer_id, "invoices"), {"kind": live, "invoiceId": invoice_id})
         invoices, emails, sms = invoices + 1, emails + told.emails, sms + told.sms
     return Announced(invoices, emails, sms)
 
@@ -70,11 +80,15 @@ class RunningNotifier:
 
 
 async def _run(
-    sessions: async_sessionmaker[AsyncSession], origin: str, stop: asyncio.Event, interval_seconds: float
+    sessions: async_sessionmaker[AsyncSession],
+    origin: str,
+    stop: asyncio.Event,
+    interval_seconds: float,
+    events: EventBus | None,
 ) -> None:
     while not stop.is_set():
         try:
-            await announce_once(sessions, origin)
+            await announce_once(sessions, origin, events=events)
         except Exception:
             log.exception("invoice notifications failed; trying again in %.0f s", interval_seconds)
         with contextlib.suppress(TimeoutError):
@@ -82,11 +96,13 @@ async def _run(
 
 
 def start_notifier(
-    sessions: async_sessionmaker[AsyncSession], web_app_origin: str, interval_seconds: float
+    sessions: async_sessionmaker[AsyncSession],
+    web_app_origin: str,
+    interval_seconds: float,
+    events: EventBus | None = None,
 ) -> RunningNotifier:
     """Announce now (in the background) and then every ``interval_seconds``."""
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        _run(sessions, web_app_origin, stop, interval_seconds), name="invoice-notifier"
-    )
+    run = _run(sessions, web_app_origin, stop, interval_seconds, events)
+    task = asyncio.create_task(run, name="invoice-notifier")
     return RunningNotifier(stop, task)

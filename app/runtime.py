@@ -10,7 +10,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from domain.base import today_helsinki
 from domain.files import FilesystemStore
 from domain.users import User
 from resolvers.context import Rules
+from resolvers.events import EventBus
 from schema.build import build_schema
 from schema.limits import Limits
 
@@ -54,6 +55,8 @@ class Runtime:
     redis: Any = None
     #: Per-principal cost budgets (``auth.budget``), in Redis when configured.
     budget: Budget | None = None
+    #: Live updates (``resolvers.events``), through Redis pub/sub when configured.
+    events: EventBus = field(default_factory=EventBus)
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True, seed: bool | None = None) -> Runtime:
@@ -99,6 +102,7 @@ class Runtime:
             limiter=_limiter(session_factory(engine), redis),
             budget=_budget(settings, session_factory(engine), redis),
             redis=redis,
+            events=EventBus(redis),
         )
         store = _session_store(settings, redis)
         bind_session_store(runtime.sessions, store)
@@ -149,6 +153,7 @@ class Runtime:
         return counts
 
     async def close(self) -> None:
+        await self.events.close()
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()

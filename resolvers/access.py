@@ -35,6 +35,7 @@ from domain.users import User
 from resolvers.auth import FieldError, field_error, quota_refused, rate_limited
 from resolvers.context import Context
 from resolvers.errors import forbidden, not_found
+from resolvers.events import publish_access_changed
 from resolvers.ids import pk_of
 from resolvers.invitations import invite_or_tell
 
@@ -341,6 +342,7 @@ async def update_access_grant(
                 granteeEmail=grant.grantee_email,
                 changes=changed,
             )
+    await publish_access_changed(ctx, grant.customer_id)
     return GrantResult(grants=[grant])
 
 
@@ -371,6 +373,7 @@ async def revoke_access(ctx: Context, grant_gid: str) -> GrantResult:
                 grantId=grant.id,
                 granteeEmail=grant.grantee_email,
             )
+    await publish_access_changed(ctx, grant.customer_id)
     return GrantResult(grants=[grant])
 
 

@@ -68,6 +68,12 @@ class Context:
     loaders: Loaders = field(init=False)
     #: Reads made once per request and shared by the fields that need them (by name).
     once: dict[str, Any] = field(init=False, default_factory=dict)
+    #: Live updates (``resolvers.events``); ``None`` publishes nothing.
+    events: Any = None
+    #: A websocket's ``connection_init`` payload (strawberry sets it), and how to find the
+    #: principal of the connection again (a subscription checks it before every event).
+    connection_params: Any = None
+    reauthenticate: Any = None
     #: Sections read on behalf of someone else, for the owner's access log
     #: (``resolvers.access_log``; recorded once the operation has run).
     reads: dict[tuple[int, Any], Any] = field(init=False, default_factory=dict)
@@ -77,6 +83,12 @@ class Context:
             self.read_sessions = self.sessions
         if self.read_connections is None:
             self.read_connections = self.read_sessions
+        self.renew(self.today)
+
+    def renew(self, today: date) -> None:
+        """New loaders (nothing cached) for the principal as it is now and ``today``: a
+        long-lived context (a websocket's) renews them before each event it answers."""
+        self.today = today
         self.loaders = Loaders(
             self.sessions, self.principal, self.today, self.rules.cutover_date, self.read_sessions
         )

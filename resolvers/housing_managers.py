@@ -21,6 +21,7 @@ from resolvers.access import GrantResult, levels_from_input
 from resolvers.auth import FieldError, field_error
 from resolvers.context import Context
 from resolvers.errors import staff_only
+from resolvers.events import publish_access_changed
 from resolvers.invitations import tell_owners_of_attachment
 
 
@@ -138,4 +139,6 @@ async def detach_customers(ctx: Context, username: str, customer_numbers: list[s
                 grantId=grant.id,
                 username=user.username,
             )
+    for grant in grants:
+        await publish_access_changed(ctx, grant.customer_id)
     return GrantResult(grants=grants)

@@ -66,6 +66,7 @@ from resolvers.attachments import StagedFile, UploadedFile, discard, file_store,
 from resolvers.auth import FieldError, Refused, field_error, quota_refused
 from resolvers.context import Context
 from resolvers.errors import bad_input, not_found, staff_only
+from resolvers.events import publish_message
 from resolvers.ids import pk_of
 from resolvers.pagination import page_size
 
@@ -255,15 +256,8 @@ async def send_message(
     else:
         title = _check_new_thread(ctx, subject, category, errors)
     if len(uploads) > MAX_ATTACHMENTS:
-        errors.append(
-            field_error(
-                ctx.language,
-                ["attachments"],
-                "TOO_MANY_ATTACHMENTS",
-                "attachment.too_many",
-                max=MAX_ATTACHMENTS,
-            )
-        )
+        code, limit = "TOO_MANY_ATTACHMENTS", MAX_ATTACHMENTS
+        errors.append(field_error(ctx.language, ["attachments"], code, "attachment.too_many", max=limit))
     if errors:
         return MessageResult(errors=errors)
     outgoing = _Outgoing(customer_id, thread_id, title, category, checked)
@@ -276,6 +270,7 @@ async def send_message(
         result = await _write_message(ctx, quota, access, outgoing, uploads)
         if not result.errors:
             quota.keep()
+            await publish_message(ctx, result.thread, result.message, "NEW_MESSAGE")
     return result
 
 
@@ -450,6 +445,7 @@ async def reply_to_thread(ctx: Context, thread_gid: str, body: str, *, close: bo
         result = await _write_reply(ctx, staff_id, thread_id, checked, close=close)
         if not result.errors:
             quota.keep()
+            await publish_message(ctx, result.thread, result.message, "REPLY")
     return result
 
 

@@ -25,6 +25,7 @@ from schema.contact import ContactMutations
 from schema.cost import CostCache, CostLimit
 from schema.directives import RequiresAccess, install_access_guards
 from schema.errors import ErrorPolicy, ProductionErrorPolicy
+from schema.events import Subscription
 from schema.fastpath import FastPathExecutionContext
 from schema.limits import DEFAULT_LIMITS, DocumentValidation, Limits, validator
 from schema.messages import MessageMutations
@@ -100,6 +101,7 @@ def build_schema(
     return EnergyPortalSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         schema_directives=[RequiresAccess],
         execution_context_class=FastPathExecutionContext if fast_path else None,

@@ -14,8 +14,6 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 #: only shrinks: a test fails when a pending operation starts to validate.
 PENDING = {
     # 16: In the customer's language, on complete documents, and told when something happens
-    "InvoiceEvents": 16,
-    "MessageEvents": 16,
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
     "ConsumptionComparison": 17,
     "ConsumptionExport": 17,

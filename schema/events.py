@@ -1,0 +1,111 @@
+"""Live updates: GraphQL subscriptions over ``graphql-transport-ws`` on ``/graphql``.
+
+Each event is checked against the subscriber's access at the moment it is sent
+(``resolvers.events.live_access``): when that fails, the subscriber gets one ``next``
+with the ``FORBIDDEN`` (or ``UNAUTHENTICATED``) error and the subscription completes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from enum import Enum
+
+import strawberry
+
+from domain import base
+from resolvers import events
+from resolvers.errors import not_found
+from resolvers.ids import pk_of
+from schema.invoices import Invoice
+from schema.messages import Message, MessageThread
+
+
+@strawberry.enum(description="What happened in the customer's messages.")
+class MessageEventKind(Enum):
+    NEW_MESSAGE = "NEW_MESSAGE"
+    REPLY = "REPLY"
+
+
+@strawberry.type(description="A message or a reply in one of the customer's threads.")
+class MessageEvent:
+    kind: MessageEventKind = strawberry.field(description="A new message (the customer's side) or a reply.")
+    thread: MessageThread = strawberry.field(description="The thread as it is now.")
+    message: Message | None = strawberry.field(description="The message; null for status-only events.")
+
+
+@strawberry.enum(description="What happened to one of the customer's invoices.")
+class InvoiceEventKind(Enum):
+    NEW_INVOICE = "NEW_INVOICE"
+    OVERDUE = "OVERDUE"
+    PAYMENT_RECEIVED = "PAYMENT_RECEIVED"
+
+
+@strawberry.type(description="A new invoice, an invoice that became overdue, or a payment received.")
+class InvoiceEvent:
+    kind: InvoiceEventKind = strawberry.field(description="What happened.")
+    invoice: Invoice = strawberry.field(description="The invoice as it is now.")
+
+
+def _customer(customer_id: strawberry.ID) -> int:
+    found = pk_of(str(customer_id), "Customer")
+    if found is None:
+        raise not_found()
+    return found
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="New messages and replies in the customer's threads (`MESSAGES` read access, checked "
+        "before every event)."
+    )
+    async def message_events(
+        self, info: strawberry.Info, customer_id: strawberry.ID
+    ) -> AsyncGenerator[MessageEvent, None]:
+        ctx = info.context
+        cid = _customer(customer_id)
+        await events.live_access(ctx, cid, base.Section.MESSAGES)
+        async with ctx.events.subscription(
+            events.topic(cid, "messages"), events.topic(cid, "access")
+        ) as queue:
+            while True:
+                name, event = await queue.get()
+                await events.live_access(ctx, cid, base.Section.MESSAGES)
+                kind = event.get("kind")
+                if name.endswith(":access") or kind not in MessageEventKind.__members__:
+                    continue
+                thread, message = await events.message_rows(ctx, event)
+                if thread is None or thread.customer_id != cid:
+                    continue
+                yield MessageEvent(
+                    kind=MessageEventKind(kind),
+                    thread=MessageThread.from_row(thread),
+                    message=None if message is None else Message.from_row(message),
+                )
+
+    @strawberry.subscription(
+        description="New invoices, invoices that became overdue and payments received (`INVOICES` read "
+        "access, checked before every event)."
+    )
+    async def invoice_events(
+        self, info: strawberry.Info, customer_id: strawberry.ID
+    ) -> AsyncGenerator[InvoiceEvent, None]:
+        ctx = info.context
+        cid = _customer(customer_id)
+        await events.live_access(ctx, cid, base.Section.INVOICES)
+        async with ctx.events.subscription(
+            events.topic(cid, "invoices"), events.topic(cid, "access")
+        ) as queue:
+            while True:
+                name, event = await queue.get()
+                await events.live_access(ctx, cid, base.Section.INVOICES)
+                kind = event.get("kind")
+                if name.endswith(":access") or kind not in InvoiceEventKind.__members__:
+                    continue
+                row = await events.invoice_row(ctx, event)
+                if row is None or row.customer_id != cid:
+                    continue
+                yield InvoiceEvent(
+                    kind=InvoiceEventKind(kind),
+                    invoice=Invoice.from_row(row, today=ctx.today, rules=ctx.rules),
+                )
