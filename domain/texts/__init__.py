@@ -5,10 +5,11 @@ The catalogue is ``message ID -> {language: template}``, one module per area:
 account changes, mobile tokens, registration), ``access`` (grants), ``api_tokens``, ``access_log`` (the
 owner's log), ``invitations`` (invitations, access given, section names), ``messaging``
 (messages, attachments, My information, confirmation links, bulletins), ``limits`` (the
-query cost, write quotas, waiting times, refused uploads) and ``emails`` (subject and
-body of every email). Templates are ``str.format`` strings with named placeholders,
-the same names in every language (a test keeps it so), so that moving to gettext
-catalogues is a conversion: the IDs become msgids.
+query cost, write quotas, waiting times, refused uploads), ``emails`` (subject and
+body of every email) and ``export`` (the consumption CSV's columns and file name).
+Templates are ``str.format`` strings with named placeholders, the same names in every
+language (a test keeps it so), so that moving to gettext catalogues is a conversion: the
+IDs become msgids.
 
 ``text(message_id, language, **values)`` is the one lookup, used by every layer (the
 domain is the lowest). A message ID is written out in the call, or marked with ``N_``
@@ -28,13 +29,14 @@ from domain.texts import (
     api_tokens,
     common,
     emails,
+    export,
     invitations,
     limits,
     messaging,
 )
 
 #: The modules of the catalogue, each with its ``TEXTS``.
-PARTS = (common, accounts, access, access_log, api_tokens, invitations, messaging, limits, emails)
+PARTS = (common, accounts, access, access_log, api_tokens, invitations, messaging, limits, emails, export)
 #: Every message ID with its templates; an ID is defined in one module only.
 CATALOGUE: dict[str, dict[Language, str]] = {}
 for _part in PARTS:

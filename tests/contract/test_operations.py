@@ -19,7 +19,6 @@ PENDING = {
     "UpdateUserLanguage": 16,
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
     "ConsumptionComparison": 17,
-    "ConsumptionExport": 17,
     "NextInvoiceEstimateRange": 17,
 }
 
