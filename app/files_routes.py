@@ -5,7 +5,7 @@ that principal's session (or bearer token; a program's URL opens only with its o
 personal API token), and the principal's access to the file's section (and, for a token
 limited to some locations of use, to the file's location) is checked again. Anything
 else is 404 (bad or expired token) or 403. Documents are rendered on first request and
-cached under the hash of their model.
+cached under the hash of their model; consumption exports are streamed (``app.export_routes``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from app.export_routes import serve_export
 from app.runtime import Runtime
 from auth.access import access_by_customer
+from auth.export_tokens import read_export_token
 from auth.file_tokens import FileGrant, read_file_token
 from auth.principal import Principal
 from domain.audit import record_event
@@ -48,6 +50,10 @@ def files_endpoint(
 
     async def serve(request: Request) -> Response:
         grant = read_file_token(runtime.signing_key, request.path_params["token"])
+        if grant is None:
+            export = read_export_token(runtime.signing_key, request.path_params["token"])
+            if export is not None:
+                return await serve_export(runtime, request, export, principal_for)
         if grant is not None and grant.kind == "attachment":
             return await serve_attachment(request, grant)
         if grant is None or grant.kind not in FILE_SECTIONS:

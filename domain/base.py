@@ -153,6 +153,7 @@ class Resolution(StrEnum):
     QUARTER_HOUR = "QUARTER_HOUR"
     HOUR = "HOUR"
     DAY = "DAY"
+    WEEK = "WEEK"
     MONTH = "MONTH"
     YEAR = "YEAR"
 

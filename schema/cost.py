@@ -15,7 +15,9 @@ applied. The rules (README, "Limits and cost"):
   leaf fields selected on a point, per ``POINT_VALUES_PER_COST`` (a point's leaf is
   built column-wise, ~200 times cheaper than a resolved object); its parts with reads of
   their own (``similarLocations``, ``previousPeriod``, ``dataAvailableUntil``) and the
-  invoice estimate cost their reads (``READ_COSTS``);
+  invoice estimate cost their reads (``READ_COSTS``); a consumption export costs the points
+  of its series with the six columns of its rows (``EXPORT_COLUMNS``), the work its
+  download does;
 - a field of an abstract type costs what its most expensive possible type costs;
 - introspection is answered from memory: ``__schema`` costs twice the schema's elements
   (types, fields, arguments, enum values: ~1,450 here, about five Dashboards, as measured)
@@ -108,6 +110,8 @@ MUTATION_COST = 10
 POINT_VALUES_PER_COST = 100
 #: Points a day per resolution (a DST autumn day has more; the range limits bound it).
 POINTS_PER_DAY = {"QUARTER_HOUR": 96, "HOUR": 24, "DAY": 1, "WEEK": 1 / 7, "MONTH": 1 / 28, "YEAR": 1 / 365}
+#: Values of one row of a consumption export (``domain.reporting.export``).
+EXPORT_COLUMNS = 6
 #: ``__type(name:)``: one type's fields and arguments, from memory.
 TYPE_INTROSPECTION_COST = 50
 #: Fields that read the database on their own besides their object.
@@ -117,6 +121,7 @@ READ_COSTS: dict[tuple[str, str], int] = {
     ("ConsumptionSeries", "dataAvailableUntil"): 2,
     ("Customer", "nextInvoiceEstimate"): 10,
     ("Customer", "consumption"): 4,
+    ("Customer", "consumptionExport"): 4,
 }
 
 
@@ -264,6 +269,9 @@ class CostCalculator:
         arguments = self._arguments(definition, nodes[0])
         if named.name == "ConsumptionSeries":
             return 1 + READ_COSTS.get(key, 0) + self._series_cost(named, sub_sets, arguments)
+        if key == ("Customer", "consumptionExport"):
+            rows = math.ceil(_series_points(arguments) * EXPORT_COLUMNS / POINT_VALUES_PER_COST)
+            return self._check(1 + READ_COSTS[key] + rows)
         child_page = None
         if named.name.endswith("Connection") and "first" in definition.args:
             child_page = _page_size(arguments.get("first"))

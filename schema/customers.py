@@ -25,6 +25,7 @@ from schema.common import Node
 from schema.contact import ContactInformation, MessagingSettings
 from schema.contracts import ContractConnection
 from schema.directives import requires_access
+from schema.documents import Document
 from schema.enums import (
     ContractStatus,
     CustomerKind,
@@ -41,6 +42,7 @@ from schema.reporting import (
     consumption_of_customer,
     estimate_of_customer,
 )
+from schema.reporting_export import DecimalSeparator, ExportFormat, export_of_customer
 from schema.users import SectionAccess, User
 
 
@@ -190,6 +192,33 @@ class Customer(Node):
 
         return await consumption_of_customer(
             info, self.customer_id, str(location_of_use_id), from_, to, resolution
+        )
+
+    @strawberry.field(
+        description="A CSV of the consumption series of one of the customer's locations of use (the "
+        "arguments as for `consumption`), behind a signed URL valid for minutes for the viewer only; "
+        "access is checked again at download. A header row in the request's language, then one row per "
+        "point: local start with UTC offset, UTC start, kWh, quality, unit price (c/kWh), cost (EUR). "
+        "`decimal` defaults to the request's language: COMMA for Finnish and Swedish, POINT for English. "
+        "BAD_USER_INPUT and NOT_FOUND as for `consumption`.",
+        directives=requires_access(base.Section.REPORTING),
+    )
+    async def consumption_export(
+        self,
+        info: strawberry.Info,
+        location_of_use_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from", description="First day (local date).")],
+        to: Annotated[date, strawberry.argument(description="Last day (local date, inclusive).")],
+        resolution: Annotated[Resolution, strawberry.argument(description="Resolution of the rows.")],
+        format_: Annotated[ExportFormat, strawberry.argument(name="format", description="File format.")],
+        decimal: Annotated[
+            DecimalSeparator | None,
+            strawberry.argument(description="Decimal separator; the request's language's when null."),
+        ] = None,
+    ) -> Document | None:
+
+        return await export_of_customer(
+            info, self.customer_id, str(location_of_use_id), from_, to, resolution, format_, decimal
         )
 
     @strawberry.field(

@@ -34,13 +34,14 @@ ReadingQuality = strawberry.enum(
 
 
 @strawberry.type(
-    description="Consumption of one quarter-hour, hour, day, month or year of a series. "
+    description="Consumption of one quarter-hour, hour, day, ISO week, month or year of a series. "
     "Resolved from `domain.reporting.SeriesPoint` rows (same attribute names)."
 )
 class ConsumptionPoint:
     start: datetime = strawberry.field(
         description="First instant of the point, local time (Europe/Helsinki) with its UTC offset. "
-        "A MONTH or YEAR point that the range cuts starts at the range's first day."
+        "A WEEK, MONTH or YEAR point that the range cuts starts at the range's first day (a WEEK point "
+        "otherwise on a Monday)."
     )
     kwh: float | None = strawberry.field(
         description="Energy of the readings that exist, kWh (exact to the Wh); null when none exists."
@@ -56,6 +57,11 @@ class ConsumptionPoint:
     )
     quality: ReadingQuality = strawberry.field(
         description="Weakest quality of the point's readings; MISSING when any reading is missing."
+    )
+    partial: bool = strawberry.field(
+        description="True when the range cuts the point's ISO week (Monday 00:00 to Monday 00:00, "
+        "Europe/Helsinki), month or year: the point covers only the part inside the range. Always "
+        "false for QUARTER_HOUR, HOUR and DAY points."
     )
 
 
@@ -116,7 +122,8 @@ class ConsumptionSeries:
         "yesterday (pro rata per month, as invoiced), to the cent; null when some energy has no price."
     )
     points: list[ConsumptionPoint] = strawberry.field(
-        description="One point per quarter-hour, hour, day, month or year of the range, from the calendar "
+        description="One point per quarter-hour, hour, day, ISO week, month or year of the range, from the "
+        "calendar "
         "(23 or 25 hours on the days of the DST changes), oldest first."
     )
     completeness: Completeness = strawberry.field(

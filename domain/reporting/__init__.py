@@ -4,9 +4,11 @@ locations and the next invoice estimate. Plain Python over SQLAlchemy Core.
 Series
     A series covers the local (Europe/Helsinki) days ``first``..``last``, both inclusive.
     Its points come from the calendar, not from the data: every quarter-hour, hour, day,
-    month or year of the range is a point (a day with the spring DST change has 23 hourly
-    points, one with the autumn change 25). ``MONTH`` and ``YEAR`` points cover the part of
-    their month or year inside the range and start at the first instant of that part.
+    ISO week, month or year of the range is a point (a day with the spring DST change has 23
+    hourly points, one with the autumn change 25). ``WEEK``, ``MONTH`` and ``YEAR`` points
+    cover the part of their week (Monday 00:00 to Monday 00:00 local time), month or year
+    inside the range, start at the first instant of that part, and are ``partial`` when the
+    range cuts them (``weeks``).
     Point starts carry the UTC offset in force (+02:00 or +03:00).
 
 Aggregation
@@ -20,8 +22,9 @@ Aggregation
     hour) for the locations metered every 15 minutes. ``QUARTER_HOUR`` points, and ``HOUR``
     points of a location metered hourly, are its readings (one per point); ``HOUR`` points
     of a 15-minute location read ``hourly_consumption``; ``DAY`` points read
-    ``daily_consumption``; ``MONTH`` and ``YEAR`` points group it in SQL on the year and
-    month of ``local_date`` (``EXTRACT``; cutting the ISO date text on SQLite). The
+    ``daily_consumption``; ``WEEK``, ``MONTH`` and ``YEAR`` points group it in SQL on the
+    week, or the year and month, of ``local_date`` (weeks since a Monday; ``EXTRACT``, and
+    cutting the ISO date text on SQLite). The
     previous-period total and the peer comparison are sums over ``daily_consumption``. No
     reading is ever summed in Python.
 
@@ -51,7 +54,7 @@ Metering resolution
 Range limits
     ``last`` before ``first``, dates outside 2000-2099, or more days than
     ``MAX_DAYS[resolution]`` (400 at ``QUARTER_HOUR`` and ``HOUR``, 3,660 (about ten years)
-    at ``DAY``, 36,525 (a hundred years) at ``MONTH`` and ``YEAR``) raise
+    at ``DAY`` and ``WEEK``, 36,525 (a hundred years) at ``MONTH`` and ``YEAR``) raise
     ``ReportingInputError`` naming the limit.
 
 Cost
@@ -80,8 +83,9 @@ Modules
     (the 15-minute switch, readings due, a point's quality), ``tariffs`` (prices in force),
     ``costs`` (integer-unit cost and unit price), ``sql`` (shared SQL and integer-column
     fetches), ``rollup`` (rollup maintenance), ``grid`` (rows placed on points),
-    ``interval_points`` (QUARTER_HOUR and HOUR points), ``calendar_points`` (DAY, MONTH and
-    YEAR points), ``series``, ``trend``, ``peers``, ``estimate``; ``memo`` (a bounded memo).
+    ``interval_points`` (QUARTER_HOUR and HOUR points), ``calendar_points`` (DAY, WEEK, MONTH
+    and YEAR points), ``weeks`` (ISO weeks, partial points), ``series``, ``trend``, ``peers``,
+    ``estimate``; ``memo`` (a bounded memo).
     The package re-exports what the rest of the application uses.
 """
 

@@ -1,4 +1,4 @@
-"""DAY, MONTH and YEAR points: daily rollup rows, summed in SQL per month or year."""
+"""DAY, WEEK, MONTH and YEAR points: daily rollup rows, summed in SQL per week, month or year."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from domain.reporting.results import SeriesPoints
 from domain.reporting.sql import LOCATION_DAYS, Db
 from domain.reporting.tables import DailyConsumption
 from domain.reporting.tariffs import DayLookup, Tariff
+from domain.reporting.weeks import WeekKey, is_partial, week_key, week_periods
 
 _D = DailyConsumption.__table__  # type: ignore[attr-defined]
 
@@ -43,9 +44,11 @@ _VARIES: Any = object()
 
 
 def _calendar_periods(first: date, last: date, resolution: Resolution) -> list[tuple[date, date]]:
-    """The DAY, MONTH or YEAR points of ``first``..``last`` as (first day, last day)."""
+    """The DAY, WEEK, MONTH or YEAR points of ``first``..``last`` as (first day, last day)."""
     if resolution is Resolution.DAY:
         return [(d, d) for d in each_day(first, last)]
+    if resolution is Resolution.WEEK:
+        return week_periods(first, last)
     out: list[tuple[date, date]] = []
     start = first
     while start <= last:
@@ -113,19 +116,20 @@ async def calendar_rows(
     segments: Sequence[tuple[date, date, Tariff | None]],
 ) -> Sequence[Any]:
     """Rollup rows ``(period, piece, wh, wh_day, readings, measured, estimated, spot units,
-    unpriced)``: one per day for DAY (piece 0), in day order; for MONTH and YEAR summed in SQL
-    per period (``year x 100 + month``, or the year) and tariff piece (the index in ``segments``)."""
+    unpriced)``: one per day for DAY (piece 0), in day order; for WEEK, MONTH and YEAR summed in
+    SQL per period (``weeks.week_key``, ``year x 100 + month``, or the year) and tariff piece (the
+    index in ``segments``)."""
     if resolution is Resolution.DAY:
         return (await db.execute(_DAYS, {"location_id": location_id, "first": first, "last": last})).all()
     parameters: dict[str, Any] = {"location_id": location_id, "first": first, "last": last}
     parameters.update({f"piece_{i}": start for i, (start, _, _) in enumerate(segments) if i})
-    statement = _periods_statement(resolution is Resolution.MONTH, len(segments))
+    statement = _periods_statement(resolution, len(segments))
     return (await db.execute(statement, parameters)).all()
 
 
 @lru_cache(maxsize=64)
-def _periods_statement(months: bool, pieces: int) -> Select[Any]:
-    """Rollup sums per month (or year) and tariff piece, for ``pieces`` pieces whose starts
+def _periods_statement(resolution: Resolution, pieces: int) -> Select[Any]:
+    """Rollup sums per week, month or year and tariff piece, for ``pieces`` pieces whose starts
     after the first are the parameters ``piece_1``... (built once per shape)."""
     d = _D
     piece: ColumnElement[Any] = literal(0, Integer)
@@ -137,7 +141,12 @@ def _periods_statement(months: bool, pieces: int) -> Select[Any]:
             ],
             else_=literal(pieces - 1, Integer),
         )
-    key_label = _PeriodKey(d.c.local_date, months).label("period")
+    key: ColumnElement[int] = (
+        WeekKey(d.c.local_date)
+        if resolution is Resolution.WEEK
+        else _PeriodKey(d.c.local_date, resolution is Resolution.MONTH)
+    )
+    key_label = key.label("period")
     piece_label = piece.label("piece")
     sums = (
         func.sum(d.c.wh),
@@ -194,7 +203,7 @@ def build_calendar_points(
     metering: Metering,
     today: date,
 ) -> tuple[SeriesPoints, int, Accumulator, int, int]:
-    """DAY, MONTH and YEAR points from the rows of ``calendar_rows``, column by column."""
+    """DAY, WEEK, MONTH and YEAR points from the rows of ``calendar_rows``, column by column."""
     day = resolution is Resolution.DAY
     o0 = first.toordinal()
     periods = [] if day else _calendar_periods(first, last, resolution)
@@ -246,10 +255,7 @@ def build_calendar_points(
             n,
         )
     else:
-        index_of = {
-            (start.year * 100 + start.month if resolution is Resolution.MONTH else start.year): i
-            for i, (start, _) in enumerate(periods)
-        }
+        index_of = {_period_key(start, resolution): i for i, (start, _) in enumerate(periods)}
         sums = [[0] * n for _ in range(5)]
         point_price: list[Any] = [None] * n
         point_no_price = [False] * n
@@ -280,7 +286,17 @@ def build_calendar_points(
     else:
         expected = [expected_readings(start, min(end, due_last), metering, odd) for start, end in periods]
     starts = list(range(o0, o0 + n)) if day else [start.toordinal() for start, _ in periods]
-    return _calendar_columns(starts, wh, readings, measured, estimated, incl, price, no_price, expected)
+    partial = None if day else [is_partial(start, end, resolution) for start, end in periods]
+    return _calendar_columns(
+        starts, wh, readings, measured, estimated, incl, price, no_price, expected, partial
+    )
+
+
+def _period_key(start: date, resolution: Resolution) -> int:
+    """The SQL group key of the period starting on ``start`` (see ``calendar_rows``)."""
+    if resolution is Resolution.WEEK:
+        return week_key(start)
+    return start.year * 100 + start.month if resolution is Resolution.MONTH else start.year
 
 
 def _calendar_columns(
@@ -293,6 +309,7 @@ def _calendar_columns(
     price: list[Any],
     no_price: list[bool],
     expected: list[int],
+    partial: list[bool] | None = None,
 ) -> tuple[SeriesPoints, int, Accumulator, int, int]:
     """The points' columns from their sums (see ``build_calendar_points``)."""
     qualities = point_qualities(readings, measured, estimated, expected)
@@ -318,5 +335,6 @@ def _calendar_columns(
         FixedPoints(unit, UNIT_PLACES),
         FixedPoints(cost, COST_PLACES),
         qualities,
+        partial,
     )
     return points, sum(wh), acc, sum(measured), sum(estimated)

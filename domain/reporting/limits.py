@@ -12,6 +12,7 @@ MAX_DAYS: dict[Resolution, int] = {
     Resolution.QUARTER_HOUR: 400,
     Resolution.HOUR: 400,
     Resolution.DAY: 3_660,
+    Resolution.WEEK: 3_660,
     Resolution.MONTH: 36_525,
     Resolution.YEAR: 36_525,
 }
@@ -19,6 +20,7 @@ _LIMIT_TEXT: dict[Resolution, str] = {
     Resolution.QUARTER_HOUR: "400 days",
     Resolution.HOUR: "400 days",
     Resolution.DAY: "3,660 days (about ten years)",
+    Resolution.WEEK: "3,660 days (about ten years)",
     Resolution.MONTH: "36,525 days (a hundred years)",
     Resolution.YEAR: "36,525 days (a hundred years)",
 }

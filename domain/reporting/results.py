@@ -29,6 +29,8 @@ class SeriesPoint(NamedTuple):
     #: Energy cost with VAT, euros (0.00001); None when not known.
     cost: Decimal | None
     quality: ReadingQuality
+    #: Whether the range cuts the point's week, month or year (``weeks.is_partial``).
+    partial: bool = False
 
 
 class SeriesPoints(Sequence[SeriesPoint]):
@@ -39,7 +41,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
     columns (the GraphQL list fast path) skip the rows altogether.
     """
 
-    __slots__ = ("_columns", "cost", "kwh", "quality", "start", "unit_price")
+    __slots__ = ("_columns", "cost", "kwh", "partial", "quality", "start", "unit_price")
     FIELDS = SeriesPoint._fields
 
     def __init__(
@@ -49,16 +51,21 @@ class SeriesPoints(Sequence[SeriesPoint]):
         unit_price: Sequence[Decimal | None],
         cost: Sequence[Decimal | None],
         quality: list[ReadingQuality],
+        partial: Sequence[bool] | None = None,
     ) -> None:
-        if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality):
+        if partial is None:  # interval and DAY points: never cut
+            partial = [False] * len(start)
+        if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality) == len(partial):
             raise ValueError("columns of different lengths")
         self.start, self.kwh, self.unit_price, self.cost, self.quality = start, kwh, unit_price, cost, quality
+        self.partial = partial
         self._columns = {
             "start": start,
             "kwh": kwh,
             "unit_price": unit_price,
             "cost": cost,
             "quality": quality,
+            "partial": partial,
         }
 
     def column(self, name: str) -> Sequence[Any] | None:
@@ -76,15 +83,21 @@ class SeriesPoints(Sequence[SeriesPoint]):
                 self.unit_price[index],
                 self.cost[index],
                 self.quality[index],
+                self.partial[index],
             )
         return SeriesPoint(
-            self.start[index], self.kwh[index], self.unit_price[index], self.cost[index], self.quality[index]
+            self.start[index],
+            self.kwh[index],
+            self.unit_price[index],
+            self.cost[index],
+            self.quality[index],
+            self.partial[index],
         )
 
     def __iter__(self) -> Iterator[SeriesPoint]:
         return map(
             SeriesPoint._make,
-            zip(self.start, self.kwh, self.unit_price, self.cost, self.quality, strict=True),
+            zip(self.start, self.kwh, self.unit_price, self.cost, self.quality, self.partial, strict=True),
         )
 
     def __repr__(self) -> str:

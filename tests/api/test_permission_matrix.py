@@ -107,6 +107,8 @@ CUSTOMER_FIELD_SELECTIONS = {
     "Customer.consumption": 'consumption(locationOfUseId: $location, from: "2026-01-01", to: "2026-01-02", '
     "resolution: DAY) { totalKwh }",
     "Customer.nextInvoiceEstimate": "nextInvoiceEstimate(locationOfUseId: $location) { periodStart }",
+    "Customer.consumptionExport": 'consumptionExport(locationOfUseId: $location, from: "2026-01-01", '
+    'to: "2026-01-02", resolution: DAY, format: CSV) { url }',
     "Customer.messageThreads": "messageThreads(first: 1) { totalCount }",
     "Customer.contactInformation": "contactInformation { phoneNumbers { number } }",
     "Customer.messagingSettings": "messagingSettings { language }",

@@ -16,7 +16,6 @@ PENDING = {
     # 16: In the customer's language, on complete documents, and told when something happens
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
     "ConsumptionComparison": 17,
-    "ConsumptionExport": 17,
     "NextInvoiceEstimateRange": 17,
 }
 
