@@ -29,6 +29,9 @@ class SeriesPoint(NamedTuple):
     #: Energy cost with VAT, euros (0.00001); None when not known.
     cost: Decimal | None
     quality: ReadingQuality
+    #: Mean outdoor temperature of the point's days, deg C (0.1); None finer than a day, when
+    #: not known, or when the series was built without temperatures (``with_temperatures``).
+    temperature_c: float | None = None
 
 
 class SeriesPoints(Sequence[SeriesPoint]):
@@ -39,7 +42,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
     columns (the GraphQL list fast path) skip the rows altogether.
     """
 
-    __slots__ = ("_columns", "cost", "kwh", "quality", "start", "unit_price")
+    __slots__ = ("_columns", "cost", "kwh", "quality", "start", "temperature_c", "unit_price")
     FIELDS = SeriesPoint._fields
 
     def __init__(
@@ -49,21 +52,32 @@ class SeriesPoints(Sequence[SeriesPoint]):
         unit_price: Sequence[Decimal | None],
         cost: Sequence[Decimal | None],
         quality: list[ReadingQuality],
+        temperature_c: Sequence[float | None] | None = None,
     ) -> None:
         if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality):
             raise ValueError("columns of different lengths")
+        if temperature_c is None:
+            temperature_c = [None] * len(start)
+        elif len(temperature_c) != len(start):
+            raise ValueError("columns of different lengths")
         self.start, self.kwh, self.unit_price, self.cost, self.quality = start, kwh, unit_price, cost, quality
+        self.temperature_c = temperature_c
         self._columns = {
             "start": start,
             "kwh": kwh,
             "unit_price": unit_price,
             "cost": cost,
             "quality": quality,
+            "temperature_c": temperature_c,
         }
 
     def column(self, name: str) -> Sequence[Any] | None:
         """Every point's value of attribute ``name`` (None for an attribute not stored)."""
         return self._columns.get(name)
+
+    def with_temperatures(self, temperature_c: Sequence[float | None]) -> SeriesPoints:
+        """The same points with the ``temperature_c`` column (the other columns shared)."""
+        return SeriesPoints(self.start, self.kwh, self.unit_price, self.cost, self.quality, temperature_c)
 
     def __len__(self) -> int:
         return len(self.start)
@@ -76,15 +90,23 @@ class SeriesPoints(Sequence[SeriesPoint]):
                 self.unit_price[index],
                 self.cost[index],
                 self.quality[index],
+                self.temperature_c[index],
             )
         return SeriesPoint(
-            self.start[index], self.kwh[index], self.unit_price[index], self.cost[index], self.quality[index]
+            self.start[index],
+            self.kwh[index],
+            self.unit_price[index],
+            self.cost[index],
+            self.quality[index],
+            self.temperature_c[index],
         )
 
     def __iter__(self) -> Iterator[SeriesPoint]:
         return map(
             SeriesPoint._make,
-            zip(self.start, self.kwh, self.unit_price, self.cost, self.quality, strict=True),
+            zip(
+                self.start, self.kwh, self.unit_price, self.cost, self.quality, self.temperature_c, strict=True
+            ),
         )
 
     def __repr__(self) -> str:

@@ -18,7 +18,6 @@ PENDING = {
     "MessageEvents": 16,
     "UpdateUserLanguage": 16,
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
-    "ConsumptionComparison": 17,
     "ConsumptionExport": 17,
     "NextInvoiceEstimateRange": 17,
 }
