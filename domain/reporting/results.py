@@ -105,7 +105,13 @@ class SeriesPoints(Sequence[SeriesPoint]):
         return map(
             SeriesPoint._make,
             zip(
-                self.start, self.kwh, self.unit_price, self.cost, self.quality, self.temperature_c, strict=True
+                self.start,
+                self.kwh,
+                self.unit_price,
+                self.cost,
+                self.quality,
+                self.temperature_c,
+                strict=True,
             ),
         )
 

@@ -75,7 +75,9 @@ def tenths(celsius: float | Decimal) -> int:
 
 async def fetch_temperatures(db: Db, grid_operator_id: int, first: date, last: date) -> dict[date, int]:
     """The daily means (tenths of a degree) of the grid area's days ``first``..``last``."""
-    rows = await db.execute(_TEMPERATURES, {"grid_operator_id": grid_operator_id, "first": first, "last": last})
+    rows = await db.execute(
+        _TEMPERATURES, {"grid_operator_id": grid_operator_id, "first": first, "last": last}
+    )
     return {row[0]: int(row[1]) for row in rows}
 
 

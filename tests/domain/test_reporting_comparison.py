@@ -31,14 +31,24 @@ D = date
         (D(2024, 1, 1), D(2024, 12, 31), (D(2023, 1, 1), D(2023, 12, 31)), (D(2023, 1, 1), D(2023, 12, 31))),
         (D(2025, 1, 1), D(2025, 12, 31), (D(2024, 1, 1), D(2024, 12, 31)), (D(2024, 1, 1), D(2024, 12, 31))),
         # months of different lengths
-        (D(2026, 11, 1), D(2026, 11, 30), (D(2026, 10, 1), D(2026, 10, 31)), (D(2025, 11, 1), D(2025, 11, 30))),
+        (
+            D(2026, 11, 1),
+            D(2026, 11, 30),
+            (D(2026, 10, 1), D(2026, 10, 31)),
+            (D(2025, 11, 1), D(2025, 11, 30)),
+        ),
         (D(2024, 3, 1), D(2024, 3, 31), (D(2024, 2, 1), D(2024, 2, 29)), (D(2023, 3, 1), D(2023, 3, 31))),
         (D(2025, 2, 1), D(2025, 2, 28), (D(2025, 1, 1), D(2025, 1, 31)), (D(2024, 2, 1), D(2024, 2, 29))),
         # a quarter, a run of months across a year's end
         (D(2025, 1, 1), D(2025, 3, 31), (D(2024, 10, 1), D(2024, 12, 31)), (D(2024, 1, 1), D(2024, 3, 31))),
         (D(2025, 11, 1), D(2026, 2, 28), (D(2025, 7, 1), D(2025, 10, 31)), (D(2024, 11, 1), D(2025, 2, 28))),
         # other ranges: the same number of days just before; the same dates a year earlier
-        (D(2026, 11, 2), D(2026, 11, 30), (D(2026, 10, 4), D(2026, 11, 1)), (D(2025, 11, 2), D(2025, 11, 30))),
+        (
+            D(2026, 11, 2),
+            D(2026, 11, 30),
+            (D(2026, 10, 4), D(2026, 11, 1)),
+            (D(2025, 11, 2), D(2025, 11, 30)),
+        ),
         (D(2024, 3, 1), D(2024, 3, 1), (D(2024, 2, 29), D(2024, 2, 29)), (D(2023, 3, 1), D(2023, 3, 1))),
         (D(2024, 2, 29), D(2024, 3, 6), (D(2024, 2, 22), D(2024, 2, 28)), (D(2023, 2, 28), D(2023, 3, 6))),
         (D(2024, 1, 15), D(2024, 2, 29), (D(2023, 11, 30), D(2024, 1, 14)), (D(2023, 1, 15), D(2023, 2, 28))),
@@ -75,7 +85,10 @@ async def test_previous_period_of_a_month_is_the_previous_month(runtime, maija) 
 async def test_comparison_periods_before_2000_do_not_exist(runtime, maija) -> None:  # noqa: F811
     async with runtime.read_connections() as db:
         assert await reporting.previous_period(db, maija["cottage"].id, D(2000, 1, 1), D(2000, 1, 31)) is None
-        assert await reporting.same_period_last_year(db, maija["cottage"].id, D(2000, 3, 1), D(2000, 3, 5)) is None
+        assert (
+            await reporting.same_period_last_year(db, maija["cottage"].id, D(2000, 3, 1), D(2000, 3, 5))
+            is None
+        )
     cost = await reporting.period_cost(
         runtime.read_connections,
         maija["cottage"],
@@ -119,7 +132,10 @@ def test_heating_degree_days_and_point_means() -> None:
     assert point_temperatures(temps, D(2025, 1, 1), D(2025, 3, 31), Resolution.MONTH) == [-5.1, 15.0, None]
     assert point_temperatures(temps, D(2025, 1, 30), D(2025, 2, 1), Resolution.DAY) == [-5.1, -5.0, 15.0]
     assert point_temperatures(temps, D(2025, 1, 1), D(2025, 12, 31), Resolution.YEAR) == [4.1]
-    assert reporting.series_temperatures(temps, D(2025, 1, 30), D(2025, 1, 30), Resolution.HOUR, 24) == [None] * 24
+    assert (
+        reporting.series_temperatures(temps, D(2025, 1, 30), D(2025, 1, 30), Resolution.HOUR, 24)
+        == [None] * 24
+    )
 
 
 async def test_upserting_a_days_temperatures_replaces_them(runtime) -> None:
@@ -152,7 +168,9 @@ async def test_demo_temperatures_cover_every_day_of_every_grid_area(runtime) -> 
                 )
             )
         ).one()
-        readings_from = (await db.execute(select(func.min(reporting.DailyConsumption.local_date)))).scalar_one()
+        readings_from = (
+            await db.execute(select(func.min(reporting.DailyConsumption.local_date)))
+        ).scalar_one()
     assert last == yesterday and first <= readings_from
     assert rows == grids * ((last - first).days + 1)
 
@@ -161,7 +179,9 @@ def test_demo_temperatures_are_seasonal_deterministic_and_vary_by_year() -> None
     tl = build_timeline(D(2019, 9, 1), D(2026, 12, 1))
     ids = {key: i + 1 for i, key in enumerate(sorted(grid_offsets()))}
     rows = temperature_rows(tl, D(2026, 11, 30), ids, tl.days)
-    assert rows == temperature_rows(build_timeline(D(2019, 9, 1), D(2026, 12, 1)), D(2026, 11, 30), ids, tl.days)
+    assert rows == temperature_rows(
+        build_timeline(D(2019, 9, 1), D(2026, 12, 1)), D(2026, 11, 30), ids, tl.days
+    )
     helsinki = {day: t for grid, day, t in rows if grid == ids["helen"]}
     oulu = {day: t for grid, day, t in rows if grid == ids["oulu"]}
 
