@@ -1,4 +1,5 @@
-"""The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files, notify-invoices."""
+"""The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files,
+notify-invoices, record-temperatures."""
 
 from __future__ import annotations
 
@@ -143,6 +144,38 @@ async def _notify_invoices() -> int:
     return 0
 
 
+async def _record_temperatures(day: date, means: dict[int, float]) -> int:
+    """Store one day's mean temperatures by grid operator ID (``domain.reporting``), for the job
+    that feeds them; exits 1 when the database refuses them (e.g. an unknown grid operator)."""
+    from app.db import create_engine
+    from domain.reporting import upsert_daily_temperatures
+
+    settings = Settings()
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    try:
+        async with engine.begin() as conn:
+            written = await upsert_daily_temperatures(conn, day, means)
+    except Exception as exc:
+        print(f"energy-portal: temperatures not stored ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"{written} daily mean temperatures stored for {day.isoformat()}")
+    return 0
+
+
+def _grid_mean(text: str) -> tuple[int, float]:
+    """``GRID_OPERATOR_ID=MEAN_C``, e.g. ``3=-4.2``."""
+    grid, _, mean = text.partition("=")
+    try:
+        value = (int(grid), float(mean))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not GRID_OPERATOR_ID=MEAN_C") from None
+    if not -70.0 <= value[1] <= 50.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a daily mean outside -70..+50 deg C")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``energy-portal``."""
     parser = argparse.ArgumentParser(prog="energy-portal", description=__doc__)
@@ -168,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     sweep.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
     sub.add_parser("notify-invoices", help="tell customers of new and overdue invoices (once each)")
+    record = sub.add_parser(
+        "record-temperatures",
+        help="store a day's mean outdoor temperatures per grid area (replacing that day's)",
+    )
+    record.add_argument("--date", type=date.fromisoformat, required=True, help="the local day")
+    record.add_argument("means", nargs="+", type=_grid_mean, metavar="GRID_OPERATOR_ID=MEAN_C")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -185,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.grace_minutes is not None and args.grace_minutes < 0:
                 parser.error("--grace-minutes must not be negative")
             return asyncio.run(_sweep_files(args.grace_minutes, args.dry_run))
+        elif args.command == "record-temperatures":
+            return asyncio.run(_record_temperatures(args.date, dict(args.means)))
         elif args.command == "export-schema":
             sdl = export_schema_text()
             if str(args.output) == "-":

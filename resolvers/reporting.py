@@ -7,9 +7,10 @@ exist), and the domain rules of
 ``domain.reporting`` run, each read in its own short read-only connection so that reads resolved
 concurrently never share one.
 
-A series and what is read beside it (the end of the data, the previous period, similar
-locations) do not depend on one another, so the reads of the parts the query selects
-start together with the series' own (``Ahead``) instead of after its points are done.
+A series and what is read beside it (the end of the data, the previous period and the
+same period last year with their costs, similar locations, the temperatures) do not depend
+on one another, so the reads of the parts the query selects start together with the
+series' own (``Ahead``) instead of after its points are done.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Coroutine
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import reporting
@@ -29,7 +31,12 @@ from resolvers.ids import pk_of
 #: Parts of a series read beside it when the query selects them (``consumption_series``).
 DATA_AVAILABLE_UNTIL = "data_available_until"
 PREVIOUS_PERIOD = "previous_period"
+PREVIOUS_PERIOD_COST = "previous_period_cost"
+SAME_PERIOD_LAST_YEAR = "same_period_last_year"
+SAME_PERIOD_LAST_YEAR_COST = "same_period_last_year_cost"
 SIMILAR_LOCATIONS = "similar_locations"
+#: The daily mean temperatures of the series' days (``domain.reporting.fetch_temperatures``).
+TEMPERATURES = "temperatures"
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:
@@ -105,7 +112,15 @@ async def consumption_series(
         {
             DATA_AVAILABLE_UNTIL: lambda: data_available_until(ctx, location_id),
             PREVIOUS_PERIOD: lambda: previous_period(ctx, location_id, first, last),
+            PREVIOUS_PERIOD_COST: lambda: period_cost(
+                ctx, location, customer_id, *reporting.previous_range(first, last)
+            ),
+            SAME_PERIOD_LAST_YEAR: lambda: same_period_last_year(ctx, location_id, first, last),
+            SAME_PERIOD_LAST_YEAR_COST: lambda: period_cost(
+                ctx, location, customer_id, *reporting.last_year_range(first, last)
+            ),
             SIMILAR_LOCATIONS: lambda: similar_locations(ctx, location, first, last),
+            TEMPERATURES: lambda: temperatures(ctx, location, first, last),
         }
     )
     for name in ahead:
@@ -141,6 +156,35 @@ async def previous_period(
     """The same-length period just before ``first``..``last``."""
     async with ctx.read_connections() as db:
         return await reporting.previous_period(db, location_id, first, last)
+
+
+async def same_period_last_year(
+    ctx: Context, location_id: int, first: date, last: date
+) -> reporting.PeriodTotal | None:
+    """The same period a year before ``first``..``last``."""
+    async with ctx.read_connections() as db:
+        return await reporting.same_period_last_year(db, location_id, first, last)
+
+
+async def period_cost(
+    ctx: Context, location: LocationOfUse, customer_id: int, first: date, last: date
+) -> Decimal | None:
+    """The total cost of a comparison period, as a series of it shows it."""
+    return await reporting.period_cost(
+        ctx.read_connections,
+        location,
+        first,
+        last,
+        customer_id=customer_id,
+        cutover=ctx.rules.cutover_date,
+        today=ctx.today,
+    )
+
+
+async def temperatures(ctx: Context, location: LocationOfUse, first: date, last: date) -> dict[date, int]:
+    """The daily mean temperatures (tenths of a degree) of the location's grid area: one statement."""
+    async with ctx.read_connections() as db:
+        return await reporting.fetch_temperatures(db, location.grid_operator_id, first, last)
 
 
 async def similar_locations(

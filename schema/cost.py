@@ -14,10 +14,10 @@ applied. The rules (README, "Limits and cost"):
 - a consumption series costs its points: days x points per day at the resolution x the
   leaf fields selected on a point, per ``POINT_VALUES_PER_COST`` (a point's leaf is
   built column-wise, ~200 times cheaper than a resolved object); its parts with reads of
-  their own (``similarLocations``, ``previousPeriod``, ``dataAvailableUntil``) and the
-  invoice estimate cost their reads (``READ_COSTS``); a consumption export costs the points
-  of its series with the six columns of its rows (``EXPORT_COLUMNS``), the work its
-  download does;
+  their own (``similarLocations``, ``previousPeriod``, ``samePeriodLastYear`` and their
+  ``totalCost``, ``heatingDegreeDays``, ``dataAvailableUntil``) and the invoice estimate cost
+  their reads (``READ_COSTS``); a consumption export costs the points of its series with the
+  six columns of its rows (``EXPORT_COLUMNS``), the work its download does;
 - a field of an abstract type costs what its most expensive possible type costs;
 - introspection is answered from memory: ``__schema`` costs twice the schema's elements
   (types, fields, arguments, enum values: ~1,450 here, about five Dashboards, as measured)
@@ -118,6 +118,9 @@ TYPE_INTROSPECTION_COST = 50
 READ_COSTS: dict[tuple[str, str], int] = {
     ("ConsumptionSeries", "similarLocations"): 20,
     ("ConsumptionSeries", "previousPeriod"): 5,
+    ("ConsumptionSeries", "samePeriodLastYear"): 5,
+    ("ConsumptionSeries", "heatingDegreeDays"): 2,
+    ("PeriodComparison", "totalCost"): 4,
     ("ConsumptionSeries", "dataAvailableUntil"): 2,
     ("Customer", "nextInvoiceEstimate"): 10,
     ("Customer", "consumption"): 4,

@@ -63,6 +63,12 @@ class ConsumptionPoint:
         "Europe/Helsinki), month or year: the point covers only the part inside the range. Always "
         "false for QUARTER_HOUR, HOUR and DAY points."
     )
+    temperature_c: float | None = strawberry.field(
+        name="temperatureC",
+        description="Mean outdoor temperature of the point's days in the location's grid area, deg C "
+        "(0.1): the mean of the daily means known. DAY, MONTH and YEAR points only; null for finer "
+        "points and for days without a known temperature.",
+    )
 
 
 @strawberry.type(description="How complete a series is, counted in readings at the metered resolution.")
@@ -77,7 +83,7 @@ class Completeness:
     )
 
 
-@strawberry.type(description="Consumption of a comparison period.")
+@strawberry.type(description="Consumption and cost of a comparison period.")
 class PeriodComparison:
     from_: date = strawberry.field(name="from", description="First day of the period (local date).")
     to: date = strawberry.field(description="Last day of the period (local date, inclusive).")
@@ -86,6 +92,31 @@ class PeriodComparison:
         description="Change of the series' total against this period, percent (one decimal); "
         "null when this period's total is zero."
     )
+    ahead: strawberry.Private[resolvers.Ahead]
+    #: The ``Ahead`` read of this period's cost.
+    cost_read: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Cost of the period as a series of it shows it (`ConsumptionSeries.totalCost`: energy "
+        "with VAT plus the basic fees of its days up to yesterday); null when some of its energy has no "
+        "price (before the cutover, without a contract)."
+    )
+    async def total_cost(self) -> Money | None:
+        found: Decimal | None = await self.ahead.result(self.cost_read)
+        return None if found is None else Money.eur(found)
+
+    @classmethod
+    def of(
+        cls, found: reporting.PeriodTotal, current_wh: int, ahead: resolvers.Ahead, cost_read: str
+    ) -> PeriodComparison:
+        return cls(
+            from_=found.first,
+            to=found.last,
+            total_kwh=found.total_wh / 1000,
+            change_percent=found.change_percent(current_wh),
+            ahead=ahead,
+            cost_read=cost_read,
+        )
 
 
 @strawberry.type(
@@ -167,18 +198,37 @@ class ConsumptionSeries:
         return found
 
     @strawberry.field(
-        description="The same number of days immediately before `from`; null when it has no readings."
+        description="The period just before `from`: for a range of whole calendar months (a month, a "
+        "quarter, a year) the same number of calendar months before; else the same number of days "
+        "before. Null when it has no readings."
     )
     async def previous_period(self) -> PeriodComparison | None:
         found: reporting.PeriodTotal | None = await self.ahead.result(resolvers.PREVIOUS_PERIOD)
         if found is None:
             return None
-        return PeriodComparison(
-            from_=found.first,
-            to=found.last,
-            total_kwh=found.total_wh / 1000,
-            change_percent=found.change_percent(self.series.total_wh),
+        return PeriodComparison.of(found, self.series.total_wh, self.ahead, resolvers.PREVIOUS_PERIOD_COST)
+
+    @strawberry.field(
+        description="The same period one year earlier: the same calendar months for a range of whole "
+        "months, else the same dates (February 29 becomes February 28). Null when it has no readings."
+    )
+    async def same_period_last_year(self) -> PeriodComparison | None:
+        found: reporting.PeriodTotal | None = await self.ahead.result(resolvers.SAME_PERIOD_LAST_YEAR)
+        if found is None:
+            return None
+        return PeriodComparison.of(
+            found, self.series.total_wh, self.ahead, resolvers.SAME_PERIOD_LAST_YEAR_COST
         )
+
+    @strawberry.field(
+        description="Heating degree days S17 of the range's days in the location's grid area (the Finnish "
+        "Meteorological Institute's definition): each day with a daily mean T of at most +10 deg C "
+        "(January-June) or +12 deg C (July-December) counts 17 - T; warmer days count 0. To 0.1; days "
+        "without a known temperature are left out; null when no day has one."
+    )
+    async def heating_degree_days(self) -> float | None:
+        found: dict[date, int] = await self.ahead.result(resolvers.TEMPERATURES)
+        return reporting.heating_degree_days(found, self.series.first, self.series.last)
 
     @strawberry.field(
         description="Comparison with similar locations over the range's days before today; null under 20 "
@@ -270,28 +320,43 @@ async def consumption_of_customer(
         resolution,
         ahead=[part for name, part in _READ_AHEAD.items() if name in selected],
     )
-    return ConsumptionSeries.from_series(location, series, ahead)
+    found = ConsumptionSeries.from_series(location, series, ahead)
+    if "temperatureC" in selected:
+        # Read beside the series (started above); the points gain their temperature column.
+        daily: dict[date, int] = await ahead.result(resolvers.TEMPERATURES)
+        column = reporting.series_temperatures(daily, first, last, resolution, len(series.points))
+        found.points = series.points.with_temperatures(column)  # type: ignore[assignment]
+    return found
 
 
-#: Fields of ``ConsumptionSeries`` whose reads start together with the series' own.
+#: Fields of ``ConsumptionSeries`` (``parent.field`` for a field of a nested object) whose reads
+#: start together with the series' own.
 _READ_AHEAD = {
     "dataAvailableUntil": resolvers.DATA_AVAILABLE_UNTIL,
     "previousPeriod": resolvers.PREVIOUS_PERIOD,
+    "previousPeriod.totalCost": resolvers.PREVIOUS_PERIOD_COST,
+    "samePeriodLastYear": resolvers.SAME_PERIOD_LAST_YEAR,
+    "samePeriodLastYear.totalCost": resolvers.SAME_PERIOD_LAST_YEAR_COST,
     "similarLocations": resolvers.SIMILAR_LOCATIONS,
+    "heatingDegreeDays": resolvers.TEMPERATURES,
+    "temperatureC": resolvers.TEMPERATURES,
 }
 
 
 def _selected_names(fields: list[Selection]) -> set[str]:
-    """Names of the fields selected under ``fields`` (through fragments; directives ignored, so
-    a field skipped by ``@skip`` is read ahead in vain, never missed)."""
+    """Names of the fields selected under ``fields``, each also as ``parent.name`` (through
+    fragments; directives ignored, so a field skipped by ``@skip`` is read ahead in vain,
+    never missed)."""
     names: set[str] = set()
-    stack: list[Selection] = [s for f in fields for s in getattr(f, "selections", ())]
+    stack: list[tuple[Selection, str]] = [(s, f.name) for f in fields for s in getattr(f, "selections", ())]
     while stack:
-        selection = stack.pop()
+        selection, parent = stack.pop()
         if isinstance(selection, SelectedField):
             names.add(selection.name)
+            names.add(f"{parent}.{selection.name}")
+            stack.extend((s, selection.name) for s in selection.selections)
         else:
-            stack.extend(selection.selections)
+            stack.extend((s, parent) for s in selection.selections)
     return names
 
 

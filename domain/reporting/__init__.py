@@ -74,8 +74,9 @@ Cost
     days up to yesterday (pro rata per calendar month with VAT, by ``compute_invoice``),
     rounded to the cent.
 
-Trend, peers, estimate
-    See ``previous_period``, ``similar_locations`` and ``next_invoice_estimate``.
+Trend, temperature, peers, estimate
+    See ``comparison`` (``previous_period``, ``same_period_last_year``), ``weather``,
+    ``similar_locations`` and ``next_invoice_estimate``.
 
 Modules
     ``tables`` (the rollup tables), ``results`` (what reporting gives, and the refusal),
@@ -84,11 +85,20 @@ Modules
     ``costs`` (integer-unit cost and unit price), ``sql`` (shared SQL and integer-column
     fetches), ``rollup`` (rollup maintenance), ``grid`` (rows placed on points),
     ``interval_points`` (QUARTER_HOUR and HOUR points), ``calendar_points`` (DAY, WEEK, MONTH
-    and YEAR points), ``weeks`` (ISO weeks, partial points), ``series``, ``trend``, ``peers``,
-    ``estimate``; ``memo`` (a bounded memo).
+    and YEAR points), ``weeks`` (ISO weeks, partial points), ``series``, ``trend`` (a period's
+    rollup total), ``comparison`` (previous period and same period last year), ``weather``
+    (daily temperatures, point means, heating degree days), ``peers``, ``estimate``; ``memo``
+    (a bounded memo).
     The package re-exports what the rest of the application uses.
 """
 
+from domain.reporting.comparison import (
+    last_year_range,
+    period_cost,
+    previous_period,
+    previous_range,
+    same_period_last_year,
+)
 from domain.reporting.estimate import next_invoice_estimate
 from domain.reporting.limits import MAX_DAYS, validate_range
 from domain.reporting.local_time import local_midnight_ts
@@ -107,12 +117,19 @@ from domain.reporting.results import (
 from domain.reporting.rollup import refresh_daily_consumption, refresh_daily_consumption_sync
 from domain.reporting.series import consumption_series
 from domain.reporting.tables import DailyConsumption, HourlyConsumption
-from domain.reporting.trend import previous_period
+from domain.reporting.weather import (
+    DailyTemperature,
+    fetch_temperatures,
+    heating_degree_days,
+    series_temperatures,
+    upsert_daily_temperatures,
+)
 
 __all__ = [
     "MAX_DAYS",
     "Completeness",
     "DailyConsumption",
+    "DailyTemperature",
     "HourlyConsumption",
     "InvoiceEstimate",
     "PeerComparison",
@@ -123,12 +140,20 @@ __all__ = [
     "SeriesPoints",
     "consumption_series",
     "data_available_until",
+    "fetch_temperatures",
+    "heating_degree_days",
+    "last_year_range",
     "local_midnight_ts",
     "next_invoice_estimate",
+    "period_cost",
     "previous_period",
+    "previous_range",
     "quarter_hour_metering_from",
     "refresh_daily_consumption",
     "refresh_daily_consumption_sync",
+    "same_period_last_year",
+    "series_temperatures",
     "similar_locations",
+    "upsert_daily_temperatures",
     "validate_range",
 ]

@@ -31,6 +31,9 @@ class SeriesPoint(NamedTuple):
     quality: ReadingQuality
     #: Whether the range cuts the point's week, month or year (``weeks.is_partial``).
     partial: bool = False
+    #: Mean outdoor temperature of the point's days, deg C (0.1); None finer than a day, when
+    #: not known, or when the series was built without temperatures (``with_temperatures``).
+    temperature_c: float | None = None
 
 
 class SeriesPoints(Sequence[SeriesPoint]):
@@ -41,7 +44,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
     columns (the GraphQL list fast path) skip the rows altogether.
     """
 
-    __slots__ = ("_columns", "cost", "kwh", "partial", "quality", "start", "unit_price")
+    __slots__ = ("_columns", "cost", "kwh", "partial", "quality", "start", "temperature_c", "unit_price")
     FIELDS = SeriesPoint._fields
 
     def __init__(
@@ -52,13 +55,19 @@ class SeriesPoints(Sequence[SeriesPoint]):
         cost: Sequence[Decimal | None],
         quality: list[ReadingQuality],
         partial: Sequence[bool] | None = None,
+        temperature_c: Sequence[float | None] | None = None,
     ) -> None:
         if partial is None:  # interval and DAY points: never cut
             partial = [False] * len(start)
         if not len(start) == len(kwh) == len(unit_price) == len(cost) == len(quality) == len(partial):
             raise ValueError("columns of different lengths")
+        if temperature_c is None:
+            temperature_c = [None] * len(start)
+        elif len(temperature_c) != len(start):
+            raise ValueError("columns of different lengths")
         self.start, self.kwh, self.unit_price, self.cost, self.quality = start, kwh, unit_price, cost, quality
         self.partial = partial
+        self.temperature_c = temperature_c
         self._columns = {
             "start": start,
             "kwh": kwh,
@@ -66,11 +75,18 @@ class SeriesPoints(Sequence[SeriesPoint]):
             "cost": cost,
             "quality": quality,
             "partial": partial,
+            "temperature_c": temperature_c,
         }
 
     def column(self, name: str) -> Sequence[Any] | None:
         """Every point's value of attribute ``name`` (None for an attribute not stored)."""
         return self._columns.get(name)
+
+    def with_temperatures(self, temperature_c: Sequence[float | None]) -> SeriesPoints:
+        """The same points with the ``temperature_c`` column (the other columns shared)."""
+        return SeriesPoints(
+            self.start, self.kwh, self.unit_price, self.cost, self.quality, self.partial, temperature_c
+        )
 
     def __len__(self) -> int:
         return len(self.start)
@@ -84,6 +100,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
                 self.cost[index],
                 self.quality[index],
                 self.partial[index],
+                self.temperature_c[index],
             )
         return SeriesPoint(
             self.start[index],
@@ -92,12 +109,22 @@ class SeriesPoints(Sequence[SeriesPoint]):
             self.cost[index],
             self.quality[index],
             self.partial[index],
+            self.temperature_c[index],
         )
 
     def __iter__(self) -> Iterator[SeriesPoint]:
         return map(
             SeriesPoint._make,
-            zip(self.start, self.kwh, self.unit_price, self.cost, self.quality, self.partial, strict=True),
+            zip(
+                self.start,
+                self.kwh,
+                self.unit_price,
+                self.cost,
+                self.quality,
+                self.partial,
+                self.temperature_c,
+                strict=True,
+            ),
         )
 
     def __repr__(self) -> str:

@@ -372,7 +372,9 @@ async def test_refusals_name_the_rule(runtime, maija) -> None:
 
 
 async def test_previous_period_is_the_same_length_just_before(runtime, maija) -> None:
+    # a range that is not whole calendar months (whole months: tests/domain/test_reporting_comparison.py)
     first, last = last_full_month()
+    first += timedelta(days=3)
     found = await series(runtime, maija, "cottage", first, last, Resolution.DAY)
     async with runtime.sessions() as db:
         previous = await reporting.previous_period(db, maija["cottage"].id, first, last)
