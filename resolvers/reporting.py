@@ -79,6 +79,13 @@ async def location_of_customer(ctx: Context, customer_id: int, location_global_i
     return location
 
 
+async def vat_included(ctx: Context, customer_id: int) -> bool:
+    """The customer's VAT basis (``reporting.vat_included_for``); the customer was loaded
+    by the field that asks, so this costs no statement."""
+    customer = await ctx.loaders.customer_by_id.load(customer_id)
+    return customer is None or reporting.vat_included_for(customer.kind)
+
+
 async def consumption_series(
     ctx: Context,
     customer_id: int,
@@ -94,7 +101,9 @@ async def consumption_series(
 
     A refused range or resolution is ``BAD_USER_INPUT``.
     """
-    location = await location_of_customer(ctx, customer_id, location_global_id)
+    location, with_vat = await asyncio.gather(
+        location_of_customer(ctx, customer_id, location_global_id), vat_included(ctx, customer_id)
+    )
     try:
         reporting.validate_range(first, last, resolution)
     except reporting.ReportingInputError as error:
@@ -120,6 +129,7 @@ async def consumption_series(
             customer_id=customer_id,
             cutover=ctx.rules.cutover_date,
             today=ctx.today,
+            vat_included=with_vat,
         )
     except BaseException as error:
         started.cancel()
@@ -154,8 +164,11 @@ async def similar_locations(
 async def next_invoice_estimate(
     ctx: Context, customer_id: int, location_global_id: str
 ) -> reporting.InvoiceEstimate | None:
-    """The estimate of the location's current billing period, in the request's language."""
-    location = await location_of_customer(ctx, customer_id, location_global_id)
+    """The estimate of the location's current billing period, in the request's language and
+    the customer's VAT basis."""
+    location, with_vat = await asyncio.gather(
+        location_of_customer(ctx, customer_id, location_global_id), vat_included(ctx, customer_id)
+    )
     async with ctx.read_connections() as db:
         return await reporting.next_invoice_estimate(
             db,
@@ -163,5 +176,6 @@ async def next_invoice_estimate(
             customer_id=customer_id,
             cutover=ctx.rules.cutover_date,
             today=ctx.today,
+            vat_included=with_vat,
             language=ctx.language.value,
         )

@@ -90,6 +90,7 @@ from domain.reporting.limits import MAX_DAYS, validate_range
 from domain.reporting.local_time import local_midnight_ts
 from domain.reporting.metering import data_available_until, quarter_hour_metering_from
 from domain.reporting.peers import similar_locations
+from domain.reporting.projection import ProjectionMethod
 from domain.reporting.results import (
     Completeness,
     InvoiceEstimate,
@@ -103,6 +104,7 @@ from domain.reporting.results import (
 from domain.reporting.rollup import refresh_daily_consumption, refresh_daily_consumption_sync
 from domain.reporting.series import consumption_series
 from domain.reporting.tables import DailyConsumption, HourlyConsumption
+from domain.reporting.tariffs import vat_included_for
 from domain.reporting.trend import previous_period
 
 __all__ = [
@@ -113,6 +115,7 @@ __all__ = [
     "InvoiceEstimate",
     "PeerComparison",
     "PeriodTotal",
+    "ProjectionMethod",
     "ReportingInputError",
     "Series",
     "SeriesPoint",
@@ -127,4 +130,5 @@ __all__ = [
     "refresh_daily_consumption_sync",
     "similar_locations",
     "validate_range",
+    "vat_included_for",
 ]

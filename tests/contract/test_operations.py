@@ -20,7 +20,6 @@ PENDING = {
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
     "ConsumptionComparison": 17,
     "ConsumptionExport": 17,
-    "NextInvoiceEstimateRange": 17,
 }
 
 
