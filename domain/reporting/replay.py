@@ -46,8 +46,8 @@ async def replay_estimates(
 ) -> list[ReplayDay]:
     """The estimate of every day ``first``..``last`` (as of that day: the readings and prices
     of the days before it) against its billing period's actual invoice, for the days with a
-    contract in force after the cutover and a period that has ended before ``last``'s data
-    (two statements: the tariffs and the rollup days)."""
+    contract in force after the cutover in a period with readings on every day (two
+    statements: the tariffs and the rollup days)."""
     assert location.id is not None
     book = await load_tariffs(db, location.id, customer_id, cutover, vat_included=vat_included)
     daily = await daily_rows(
@@ -61,6 +61,10 @@ async def replay_estimates(
         if contract is not None and day >= cutover:
             start, end = billing_period(contract, max(1, contract.billing_interval_months), day)
             key = (start, end)
+            if key not in actuals and any(
+                start + timedelta(days=k) not in daily for k in range((end - start).days + 1)
+            ):
+                actuals[key] = None  # the period is not wholly read: no actual to compare with
             if key not in actuals:
                 done = estimate_period(
                     contract,
