@@ -60,19 +60,23 @@ Cost
     otherwise, ``SPOT`` the day-ahead price of the reading's market time unit plus the
     margin (an hourly reading in the 15-minute market era takes the mean of its four
     quarter-hour prices, a 15-minute reading in the hourly era the price of its hour:
-    ``domain.billing.spot_price_for``), with the VAT rate of the day. Days before the
+    ``domain.billing.spot_price_for``), with the VAT rate of the day for a consumer and
+    without VAT for an organisation (``vat_included_for``: one basis per customer, said by
+    ``Series.vat_included``; the VAT factor of an organisation's tariffs is 1000, so costs
+    stay exact integer units either way). Days before the
     cutover (the current customer system) or without a contract have no price: a point
     with readings on such a day has ``cost`` and ``unitPrice`` null, and so has the series'
-    ``totalCost``. A point's ``cost`` is euros with VAT rounded half-up to 0.00001;
-    ``unitPrice`` is cents/kWh with VAT rounded half-up to 0.001: the single price in force
+    ``totalCost``. A point's ``cost`` is euros rounded half-up to 0.00001; ``unitPrice``
+    is cents/kWh rounded half-up to 0.001: the single price in force
     for all of the point's readings, else (spot prices of several quarter-hours, day and
     night, a price change) the consumption-weighted mean, null when it used no energy.
     ``totalCost`` is the exact energy cost of the points plus the basic fees of the range's
-    days up to yesterday (pro rata per calendar month with VAT, by ``compute_invoice``),
-    rounded to the cent.
+    days up to yesterday (pro rata per calendar month on the same VAT basis, by
+    ``compute_invoice``), rounded to the cent.
 
 Trend, peers, estimate
-    See ``previous_period``, ``similar_locations`` and ``next_invoice_estimate``.
+    See ``previous_period``, ``similar_locations`` and ``next_invoice_estimate`` (its
+    projection in ``projection``, its replay in ``replay``).
 
 Modules
     ``tables`` (the rollup tables), ``results`` (what reporting gives, and the refusal),
@@ -81,7 +85,8 @@ Modules
     ``costs`` (integer-unit cost and unit price), ``sql`` (shared SQL and integer-column
     fetches), ``rollup`` (rollup maintenance), ``grid`` (rows placed on points),
     ``interval_points`` (QUARTER_HOUR and HOUR points), ``calendar_points`` (DAY, MONTH and
-    YEAR points), ``series``, ``trend``, ``peers``, ``estimate``; ``memo`` (a bounded memo).
+    YEAR points), ``series``, ``trend``, ``peers``, ``projection`` (the estimate's energy),
+    ``estimate``, ``replay`` (the estimate replayed day by day); ``memo`` (a bounded memo).
     The package re-exports what the rest of the application uses.
 """
 
