@@ -155,8 +155,9 @@ def estimate_period(
         days_of_data=projection.days_of_data,
         lines=point.lines,
         total=total(point),
-        low=total(low),
-        high=total(high),
+        # (negative spot prices can make more energy cost less)
+        low=min(total(point), total(low), total(high)),
+        high=max(total(point), total(low), total(high)),
         vat_included=vat_included,
     )
 
