@@ -24,8 +24,8 @@ from auth.access import access_by_customer
 from auth.export_tokens import ExportGrant
 from auth.principal import Principal
 from domain.base import AccessLevel, Section, today_helsinki
-from domain.customers import LocationOfUse
-from domain.reporting import ReportingInputError
+from domain.customers import Customer, LocationOfUse
+from domain.reporting import ReportingInputError, vat_included_for
 from domain.reporting.export import CSV_CONTENT_TYPE, export_csv, export_filename
 
 log = logging.getLogger("energy_portal.files")
@@ -45,6 +45,7 @@ async def serve_export(
         if location is None or location.customer_id != grant.customer_id:
             return PlainTextResponse("Not found.", status_code=404)
         access = (await access_by_customer(db, principal, [grant.customer_id])).get(grant.customer_id)
+        customer = await db.get(Customer, grant.customer_id)
     if (
         access is None
         or not access.allows(Section.REPORTING, AccessLevel.READ)
@@ -60,6 +61,7 @@ async def serve_export(
         customer_id=grant.customer_id,
         cutover=runtime.rules.cutover_date,
         today=today_helsinki(),
+        vat_included=customer is None or vat_included_for(customer.kind),
         language=grant.language,
         separator=grant.separator,
     )

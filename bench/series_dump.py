@@ -29,7 +29,7 @@ from app.settings import Settings
 from bench.consumption import DEFAULT_SQLITE
 from domain import reporting
 from domain.base import Resolution, today_helsinki
-from domain.customers import LocationOfUse
+from domain.customers import Customer, LocationOfUse
 
 
 def ranges(today: date) -> list[tuple[date, date]]:
@@ -56,6 +56,7 @@ async def dump(url: str) -> None:
     today = today_helsinki()
     async with runtime.sessions() as db:
         locations = (await db.execute(select(LocationOfUse).order_by(LocationOfUse.id))).scalars().all()
+        kinds = dict((await db.execute(select(Customer.id, Customer.kind))).all())
     chosen = list(locations[:12]) + random.Random(7).sample(list(locations[12:]), 12)
     out = sys.stdout.buffer
     for location in chosen:
@@ -72,6 +73,7 @@ async def dump(url: str) -> None:
                         customer_id=location.customer_id,
                         cutover=runtime.rules.cutover_date,
                         today=today,
+                        vat_included=reporting.vat_included_for(kinds[location.customer_id]),
                     )
                 except reporting.ReportingInputError as error:
                     out.write(orjson.dumps({"key": key, "error": str(error)}) + b"\n")

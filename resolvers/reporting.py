@@ -86,6 +86,13 @@ async def location_of_customer(ctx: Context, customer_id: int, location_global_i
     return location
 
 
+async def vat_included(ctx: Context, customer_id: int) -> bool:
+    """The customer's VAT basis (``reporting.vat_included_for``); the customer was loaded
+    by the field that asks, so this costs no statement."""
+    customer = await ctx.loaders.customer_by_id.load(customer_id)
+    return customer is None or reporting.vat_included_for(customer.kind)
+
+
 async def consumption_series(
     ctx: Context,
     customer_id: int,
@@ -101,7 +108,9 @@ async def consumption_series(
 
     A refused range or resolution is ``BAD_USER_INPUT``.
     """
-    location = await location_of_customer(ctx, customer_id, location_global_id)
+    location, with_vat = await asyncio.gather(
+        location_of_customer(ctx, customer_id, location_global_id), vat_included(ctx, customer_id)
+    )
     try:
         reporting.validate_range(first, last, resolution)
     except reporting.ReportingInputError as error:
@@ -113,11 +122,11 @@ async def consumption_series(
             DATA_AVAILABLE_UNTIL: lambda: data_available_until(ctx, location_id),
             PREVIOUS_PERIOD: lambda: previous_period(ctx, location_id, first, last),
             PREVIOUS_PERIOD_COST: lambda: period_cost(
-                ctx, location, customer_id, *reporting.previous_range(first, last)
+                ctx, location, customer_id, with_vat, *reporting.previous_range(first, last)
             ),
             SAME_PERIOD_LAST_YEAR: lambda: same_period_last_year(ctx, location_id, first, last),
             SAME_PERIOD_LAST_YEAR_COST: lambda: period_cost(
-                ctx, location, customer_id, *reporting.last_year_range(first, last)
+                ctx, location, customer_id, with_vat, *reporting.last_year_range(first, last)
             ),
             SIMILAR_LOCATIONS: lambda: similar_locations(ctx, location, first, last),
             TEMPERATURES: lambda: temperatures(ctx, location, first, last),
@@ -135,6 +144,7 @@ async def consumption_series(
             customer_id=customer_id,
             cutover=ctx.rules.cutover_date,
             today=ctx.today,
+            vat_included=with_vat,
         )
     except BaseException as error:
         started.cancel()
@@ -167,9 +177,9 @@ async def same_period_last_year(
 
 
 async def period_cost(
-    ctx: Context, location: LocationOfUse, customer_id: int, first: date, last: date
+    ctx: Context, location: LocationOfUse, customer_id: int, with_vat: bool, first: date, last: date
 ) -> Decimal | None:
-    """The total cost of a comparison period, as a series of it shows it."""
+    """The total cost of a comparison period, as a series of it shows it (on the same VAT basis)."""
     return await reporting.period_cost(
         ctx.read_connections,
         location,
@@ -178,6 +188,7 @@ async def period_cost(
         customer_id=customer_id,
         cutover=ctx.rules.cutover_date,
         today=ctx.today,
+        vat_included=with_vat,
     )
 
 
@@ -198,8 +209,11 @@ async def similar_locations(
 async def next_invoice_estimate(
     ctx: Context, customer_id: int, location_global_id: str
 ) -> reporting.InvoiceEstimate | None:
-    """The estimate of the location's current billing period, in the request's language."""
-    location = await location_of_customer(ctx, customer_id, location_global_id)
+    """The estimate of the location's current billing period, in the request's language and
+    the customer's VAT basis."""
+    location, with_vat = await asyncio.gather(
+        location_of_customer(ctx, customer_id, location_global_id), vat_included(ctx, customer_id)
+    )
     async with ctx.read_connections() as db:
         return await reporting.next_invoice_estimate(
             db,
@@ -207,5 +221,6 @@ async def next_invoice_estimate(
             customer_id=customer_id,
             cutover=ctx.rules.cutover_date,
             today=ctx.today,
+            vat_included=with_vat,
             language=ctx.language.value,
         )

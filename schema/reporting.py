@@ -47,12 +47,14 @@ class ConsumptionPoint:
         description="Energy of the readings that exist, kWh (exact to the Wh); null when none exists."
     )
     unit_price: Decimal | None = strawberry.field(
-        description="Energy price with VAT, cents/kWh (0.001): the price in force (spot: spot + margin); "
+        description="Energy price, cents/kWh (0.001), with VAT for a consumer and without for an "
+        "organisation (the series' `vatIncluded`): the price in force (spot: spot + margin); "
         "where several applied (spot quarter-hours in an hour, day and night, a price change) the "
         "consumption-weighted mean. Null without readings or a known price."
     )
     cost: Decimal | None = strawberry.field(
-        description="Energy cost with VAT in euros (0.00001), basic fees excluded; null without readings "
+        description="Energy cost in euros (0.00001) on the series' VAT basis (`vatIncluded`), basic fees "
+        "excluded; null without readings "
         "or when a reading has no known price (before the cutover, no contract)."
     )
     quality: ReadingQuality = strawberry.field(
@@ -149,8 +151,13 @@ class ConsumptionSeries:
     unit: str = strawberry.field(description="Unit of the energy figures: kWh.")
     total_kwh: float = strawberry.field(description="Energy of the series, kWh: the sum of the points.")
     total_cost: Money | None = strawberry.field(
-        description="Energy cost of the points with VAT plus the basic fees of the range's days up to "
-        "yesterday (pro rata per month, as invoiced), to the cent; null when some energy has no price."
+        description="Energy cost of the points plus the basic fees of the range's days up to "
+        "yesterday (pro rata per month, as invoiced), to the cent, on the VAT basis of `vatIncluded`; "
+        "null when some energy has no price."
+    )
+    vat_included: bool = strawberry.field(
+        description="Whether costs, unit prices and the total include VAT: true for a consumer, false "
+        "for an organisation (which sees them without VAT, like its contract prices)."
     )
     points: list[ConsumptionPoint] = strawberry.field(
         description="One point per quarter-hour, hour, day, ISO week, month or year of the range, from the "
@@ -178,6 +185,7 @@ class ConsumptionSeries:
             unit="kWh",
             total_kwh=series.total_wh / 1000,
             total_cost=None if series.total_cost is None else Money.eur(series.total_cost),
+            vat_included=series.vat_included,
             points=series.points,  # type: ignore[arg-type]  # SeriesPoint rows, read by attribute
             completeness=Completeness(
                 expected_readings=done.expected,
@@ -261,28 +269,52 @@ def invoice_line(line: InvoiceLineData) -> InvoiceLine:
     )
 
 
+ProjectionMethod = strawberry.enum(
+    reporting.ProjectionMethod,
+    description="How an estimate projected the days of the period without readings (the first that "
+    "applies): LAST_YEAR_SCALED (the same days 52 weeks earlier, scaled by the last 28 days against "
+    "the same days a year earlier, at least 14 of them with readings in both years), LAST_YEAR (the "
+    "same days unscaled), RECENT_AVERAGE (the average day of the last 28 days, at least 14 with "
+    "readings), ANNUAL_ESTIMATE (the location profile's annual estimate per day), SHORT_AVERAGE (the "
+    "average of fewer than 14 recent days), NONE (nothing to go by, or nothing left to project).",
+)
+
+
 @strawberry.type(
     description="An estimate of the invoice of the current billing period: consumption so far plus a "
-    "projection of the remaining days, priced by the contract like invoices (basic fee and VAT)."
+    "projection of the other days, priced by the contract like invoices (basic fee and VAT), with a "
+    "range. Totals are with VAT for a consumer, without for an organisation (`vatIncluded`)."
 )
 class InvoiceEstimate:
     period_start: date = strawberry.field(description="First day of the billing period.")
     period_end: date = strawberry.field(description="Last day of the billing period.")
-    consumed_kwh: float = strawberry.field(description="Consumption of the period up to yesterday, kWh.")
-    projected_kwh: float = strawberry.field(
-        description="Consumption projected for the whole period (so far plus the remaining days), kWh."
+    consumed_kwh: float = strawberry.field(
+        description="Consumption of the period's days with readings (up to yesterday), kWh."
     )
-    projection_method: str = strawberry.field(
-        description="How the remaining days were projected: LAST_YEAR_SCALED (the same days a year "
-        "earlier, scaled by this period's consumption so far against a year earlier), DAILY_AVERAGE, "
-        "LAST_YEAR, RECENT_AVERAGE (last 28 days) or NONE."
+    projected_kwh: float = strawberry.field(
+        description="Consumption projected for the whole period (so far plus the projected days), kWh."
+    )
+    projection_method: ProjectionMethod = strawberry.field(
+        description="How the days without readings were projected."
+    )
+    days_of_data: int = strawberry.field(
+        description="Days of the location's own recent readings the projection's level was taken from "
+        "(0 when it used none: last year unscaled, the annual estimate)."
     )
     estimated_total: Money = strawberry.field(
-        description="Estimated invoice total with VAT: the sum of the lines."
+        description="Estimated invoice total (with VAT when `vatIncluded`): the sum of the lines."
+    )
+    low: Money = strawberry.field(
+        description="Low end of the estimate's range: the projected energy at the low end of the "
+        "method's uncertainty; what is already consumed does not vary."
+    )
+    high: Money = strawberry.field(description="High end of the estimate's range (see `low`).")
+    vat_included: bool = strawberry.field(
+        description="Whether the totals include VAT: true for a consumer, false for an organisation."
     )
     lines: list[InvoiceLine] = strawberry.field(
-        description="Estimated lines (basic fee, energy) as on an invoice; "
-        "their amounts with VAT sum to the total."
+        description="Estimated lines (basic fee, energy) as on an invoice, with and without VAT; their "
+        "amounts (with VAT when `vatIncluded`, else without) sum to the total."
     )
 
     @classmethod
@@ -292,8 +324,12 @@ class InvoiceEstimate:
             period_end=estimate.period_end,
             consumed_kwh=estimate.consumed_wh / 1000,
             projected_kwh=estimate.projected_wh / 1000,
-            projection_method=estimate.method,
+            projection_method=reporting.ProjectionMethod(estimate.method),
+            days_of_data=estimate.days_of_data,
             estimated_total=Money.eur(estimate.total),
+            low=Money.eur(estimate.low),
+            high=Money.eur(estimate.high),
+            vat_included=estimate.vat_included,
             lines=[invoice_line(line) for line in estimate.lines],
         )
 

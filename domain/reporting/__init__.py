@@ -63,20 +63,24 @@ Cost
     otherwise, ``SPOT`` the day-ahead price of the reading's market time unit plus the
     margin (an hourly reading in the 15-minute market era takes the mean of its four
     quarter-hour prices, a 15-minute reading in the hourly era the price of its hour:
-    ``domain.billing.spot_price_for``), with the VAT rate of the day. Days before the
+    ``domain.billing.spot_price_for``), with the VAT rate of the day for a consumer and
+    without VAT for an organisation (``vat_included_for``: one basis per customer, said by
+    ``Series.vat_included``; the VAT factor of an organisation's tariffs is 1000, so costs
+    stay exact integer units either way). Days before the
     cutover (the current customer system) or without a contract have no price: a point
     with readings on such a day has ``cost`` and ``unitPrice`` null, and so has the series'
-    ``totalCost``. A point's ``cost`` is euros with VAT rounded half-up to 0.00001;
-    ``unitPrice`` is cents/kWh with VAT rounded half-up to 0.001: the single price in force
+    ``totalCost``. A point's ``cost`` is euros rounded half-up to 0.00001; ``unitPrice``
+    is cents/kWh rounded half-up to 0.001: the single price in force
     for all of the point's readings, else (spot prices of several quarter-hours, day and
     night, a price change) the consumption-weighted mean, null when it used no energy.
     ``totalCost`` is the exact energy cost of the points plus the basic fees of the range's
-    days up to yesterday (pro rata per calendar month with VAT, by ``compute_invoice``),
-    rounded to the cent.
+    days up to yesterday (pro rata per calendar month on the same VAT basis, by
+    ``compute_invoice``), rounded to the cent.
 
 Trend, temperature, peers, estimate
     See ``comparison`` (``previous_period``, ``same_period_last_year``), ``weather``,
-    ``similar_locations`` and ``next_invoice_estimate``.
+    ``similar_locations`` and ``next_invoice_estimate`` (its projection in ``projection``,
+    its replay in ``replay``).
 
 Modules
     ``tables`` (the rollup tables), ``results`` (what reporting gives, and the refusal),
@@ -87,7 +91,8 @@ Modules
     ``interval_points`` (QUARTER_HOUR and HOUR points), ``calendar_points`` (DAY, WEEK, MONTH
     and YEAR points), ``weeks`` (ISO weeks, partial points), ``series``, ``trend`` (a period's
     rollup total), ``comparison`` (previous period and same period last year), ``weather``
-    (daily temperatures, point means, heating degree days), ``peers``, ``estimate``; ``memo``
+    (daily temperatures, point means, heating degree days), ``peers``, ``projection`` (the
+    estimate's energy), ``estimate``, ``replay`` (the estimate replayed day by day); ``memo``
     (a bounded memo).
     The package re-exports what the rest of the application uses.
 """
@@ -104,6 +109,7 @@ from domain.reporting.limits import MAX_DAYS, validate_range
 from domain.reporting.local_time import local_midnight_ts
 from domain.reporting.metering import data_available_until, quarter_hour_metering_from
 from domain.reporting.peers import similar_locations
+from domain.reporting.projection import ProjectionMethod
 from domain.reporting.results import (
     Completeness,
     InvoiceEstimate,
@@ -117,6 +123,7 @@ from domain.reporting.results import (
 from domain.reporting.rollup import refresh_daily_consumption, refresh_daily_consumption_sync
 from domain.reporting.series import consumption_series
 from domain.reporting.tables import DailyConsumption, HourlyConsumption
+from domain.reporting.tariffs import vat_included_for
 from domain.reporting.weather import (
     DailyTemperature,
     fetch_temperatures,
@@ -134,6 +141,7 @@ __all__ = [
     "InvoiceEstimate",
     "PeerComparison",
     "PeriodTotal",
+    "ProjectionMethod",
     "ReportingInputError",
     "Series",
     "SeriesPoint",
@@ -156,4 +164,5 @@ __all__ = [
     "similar_locations",
     "upsert_daily_temperatures",
     "validate_range",
+    "vat_included_for",
 ]

@@ -103,6 +103,7 @@ async def period_cost(
     customer_id: int,
     cutover: date,
     today: date,
+    vat_included: bool = True,
 ) -> Decimal | None:
     """The ``totalCost`` of a series over ``first``..``last`` (a ``Decimal``, or None when some
     of its energy has no price); None when the period starts before 2000."""
@@ -111,6 +112,14 @@ async def period_cost(
     days = (last - first).days + 1
     resolution = Resolution.DAY if days <= MAX_DAYS[Resolution.DAY] else Resolution.MONTH
     series = await consumption_series(
-        connect, location, first, last, resolution, customer_id=customer_id, cutover=cutover, today=today
+        connect,
+        location,
+        first,
+        last,
+        resolution,
+        customer_id=customer_id,
+        cutover=cutover,
+        today=today,
+        vat_included=vat_included,
     )
     return series.total_cost

@@ -152,6 +152,7 @@ async def export_csv(
     customer_id: int,
     cutover: date,
     today: date,
+    vat_included: bool = True,
     language: Language,
     separator: DecimalSeparator,
 ) -> AsyncIterator[bytes]:
@@ -170,6 +171,7 @@ async def export_csv(
             customer_id=customer_id,
             cutover=cutover,
             today=today,
+            vat_included=vat_included,
         )
         yield (start + rows(series.points, separator)).encode()
         start = ""

@@ -24,9 +24,10 @@ class SeriesPoint(NamedTuple):
     start: datetime
     #: Energy of the readings that exist, kWh (exact to the Wh); None without readings.
     kwh: float | None
-    #: Energy price with VAT, cents/kWh (0.001); None when not known (see the module doc).
+    #: Energy price (with VAT for consumers), cents/kWh (0.001); None when not known (see
+    #: the module doc).
     unit_price: Decimal | None
-    #: Energy cost with VAT, euros (0.00001); None when not known.
+    #: Energy cost (with VAT for consumers), euros (0.00001); None when not known.
     cost: Decimal | None
     quality: ReadingQuality
     #: Whether the range cuts the point's week, month or year (``weeks.is_partial``).
@@ -151,9 +152,11 @@ class Series:
     last: date
     points: SeriesPoints
     total_wh: int
-    #: Energy with VAT plus basic fees, to the cent; None when some energy has no price.
+    #: Energy plus basic fees, to the cent; None when some energy has no price.
     total_cost: Decimal | None
     completeness: Completeness
+    #: Whether costs and unit prices include VAT (consumers) or not (organisations).
+    vat_included: bool = True
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,14 @@ class InvoiceEstimate:
     consumed_wh: int
     #: Consumption of the whole period: consumed so far plus the projection.
     projected_wh: int
-    #: How the remaining days were projected (``LAST_YEAR_SCALED``, ``DAILY_AVERAGE``,
-    #: ``LAST_YEAR``, ``RECENT_AVERAGE`` or ``NONE``).
+    #: How the days without readings were projected (a ``projection.ProjectionMethod``).
     method: str
+    #: Days of the location's own readings the projection's level was taken from.
+    days_of_data: int
     lines: tuple[InvoiceLineData, ...]
+    #: The estimated total, with VAT when ``vat_included``, else without.
     total: Decimal
+    #: The total with the projected energy at the low and the high end of its range.
+    low: Decimal
+    high: Decimal
+    vat_included: bool

@@ -50,10 +50,12 @@ async def consumption_series(
     customer_id: int,
     cutover: date,
     today: date,
+    vat_included: bool,
 ) -> Series:
     """The consumption series of ``location`` (see the module doc): 3-4 statements whatever
     the range, in sessions of their own side by side (the metering switch day, the tariffs
-    then the spot prices or the grouped rollup, the readings or rollup rows)."""
+    then the spot prices or the grouped rollup, the readings or rollup rows). Costs and
+    unit prices are with VAT when ``vat_included`` (``vat_included_for`` the customer)."""
     validate_range(first, last, resolution)
     location_id = location.id
     assert location_id is not None
@@ -73,7 +75,7 @@ async def consumption_series(
 
     async def tariffs() -> tuple[TariffBook, DayLookup, Any]:
         async with connect() as db:
-            book = await load_tariffs(db, location_id, customer_id, cutover)
+            book = await load_tariffs(db, location_id, customer_id, cutover, vat_included=vat_included)
             lookup = book.lookup(first, last)
             extra: Any = None
             if interval:
@@ -132,11 +134,13 @@ async def consumption_series(
         total_wh=total_wh,
         total_cost=total_cost,
         completeness=completeness,
+        vat_included=vat_included,
     )
 
 
 def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal:
-    """Basic fees with VAT of ``first``..``last`` (pro rata per month, as invoiced)."""
+    """Basic fees of ``first``..``last`` (pro rata per month, as invoiced), with VAT when the
+    book's are."""
     total = Decimal("0.00")
     start = max(first, book.cutover)
     for contract in book.contracts:
@@ -146,7 +150,10 @@ def _basic_fees(book: TariffBook, first: date, last: date) -> Decimal:
             continue
         components = sorted(contract.components, key=lambda c: c.valid_from)
         total += sum(
-            (line.amount_incl_vat for line in basic_fee_lines(components, piece_start, piece_end)),
+            (
+                line.amount_incl_vat if book.vat_included else line.amount_excl_vat
+                for line in basic_fee_lines(components, piece_start, piece_end)
+            ),
             Decimal("0.00"),
         )
     return total

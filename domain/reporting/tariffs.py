@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 
 from domain.billing import Price
 from domain.contracts import Contract, PriceComponent, PriceKind, PriceUnit, Product, ProductKind
+from domain.customers import CustomerKind
 from domain.payments import VAT_PERIODS
 from domain.reporting.sql import Db
 
@@ -21,7 +22,8 @@ _PRICE_SCALE = 100_000
 
 @dataclass(frozen=True)
 class Tariff:
-    """Energy prices in force on a day: 1e-5 cents/kWh without VAT, and the VAT factor."""
+    """Energy prices in force on a day: 1e-5 cents/kWh without VAT, and the VAT factor (1000
+    for a customer who sees prices without VAT)."""
 
     kind: ProductKind
     #: FIXED_PRICE: the energy price; TIME_OF_USE: the day price (07-22); SPOT: the margin.
@@ -60,6 +62,12 @@ def _vat_factor(day: date) -> int | None:
     return None
 
 
+def vat_included_for(kind: CustomerKind) -> bool:
+    """One VAT basis per customer: a consumer sees costs, unit prices and estimates with VAT,
+    an organisation without (like its contract prices, as businesses deduct it)."""
+    return kind is not CustomerKind.ORGANIZATION
+
+
 _NEEDED: dict[ProductKind, tuple[PriceKind, PriceKind]] = {
     ProductKind.FIXED_PRICE: (PriceKind.ENERGY, PriceKind.ENERGY),
     ProductKind.TIME_OF_USE: (PriceKind.ENERGY_DAY, PriceKind.ENERGY_NIGHT),
@@ -70,9 +78,13 @@ _NEEDED: dict[ProductKind, tuple[PriceKind, PriceKind]] = {
 class TariffBook:
     """The prices in force on each day for one location's contracts, as constant segments."""
 
-    def __init__(self, contracts: Sequence[ContractPrices], cutover: date) -> None:
+    def __init__(
+        self, contracts: Sequence[ContractPrices], cutover: date, *, vat_included: bool = True
+    ) -> None:
         self.contracts = sorted(contracts, key=lambda c: c.valid_from)
         self.cutover = cutover
+        #: False for an organisation: its tariffs carry the VAT factor 1000 (none).
+        self.vat_included = vat_included
         self._starts: list[int] = []
         self._segments: list[tuple[int, int, Tariff | None]] = []
 
@@ -92,6 +104,8 @@ class TariffBook:
         vat = _vat_factor(day)
         if contract is None or vat is None:
             return None
+        if not self.vat_included:
+            vat = 1000
         prices: dict[PriceKind, int] = {}
         for component in contract.components:
             if component.unit is not PriceUnit.CENTS_PER_KWH:
@@ -177,7 +191,9 @@ _TARIFFS = (
 )
 
 
-async def load_tariffs(db: Db, location_id: int, customer_id: int, cutover: date) -> TariffBook:
+async def load_tariffs(
+    db: Db, location_id: int, customer_id: int, cutover: date, *, vat_included: bool = True
+) -> TariffBook:
     """The customer's contracts for the location, with their prices: one statement."""
     rows = (await db.execute(_TARIFFS, {"location_id": location_id, "customer_id": customer_id})).all()
     heads: dict[int, tuple[date, date | None, int, ProductKind]] = {}
@@ -191,4 +207,4 @@ async def load_tariffs(db: Db, location_id: int, customer_id: int, cutover: date
         ContractPrices(cid, kind, valid_from, valid_until, interval, tuple(components[cid]))
         for cid, (valid_from, valid_until, interval, kind) in heads.items()
     ]
-    return TariffBook(contracts, cutover)
+    return TariffBook(contracts, cutover, vat_included=vat_included)

@@ -15,7 +15,6 @@ OPERATIONS = sorted((SHARED / "operations").rglob("*.graphql"))
 PENDING = {
     # 16: In the customer's language, on complete documents, and told when something happens
     # 17: Reporting a customer can trust (calendar trends, year over year, estimate, weeks, export)
-    "NextInvoiceEstimateRange": 17,
 }
 
 

@@ -17,11 +17,11 @@ from domain.customers import Customer, LocationOfUse
 from domain.payments import vat_rate_on
 from domain.reporting import DailyConsumption, HourlyConsumption, ReportingInputError
 from domain.reporting.costs import Accumulator, FixedPoints, price_points, price_rolled_spot
-from domain.reporting.estimate import spread
 from domain.reporting.grid import place_on_grid
 from domain.reporting.interval_points import spot_p4
 from domain.reporting.local_time import LocalMidnights, LocalTimes
 from domain.reporting.metering import hour_qualities, point_qualities, point_quality, reading_qualities
+from domain.reporting.projection import spread
 from domain.reporting.sql import in_order, integers
 from domain.reporting.tariffs import Tariff
 
@@ -56,6 +56,7 @@ async def series(runtime, maija, place: str, first: date, last: date, resolution
         customer_id=maija["customer_id"],
         cutover=runtime.rules.cutover_date,
         today=today_helsinki(),
+        vat_included=True,
     )
 
 
@@ -415,6 +416,7 @@ async def test_next_invoice_estimate_lines_sum_to_the_total(runtime, maija, plac
             customer_id=maija["customer_id"],
             cutover=runtime.rules.cutover_date,
             today=today,
+            vat_included=True,
             language="EN",
         )
     assert estimate is not None
