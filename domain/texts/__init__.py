@@ -5,8 +5,9 @@ The catalogue is ``message ID -> {language: template}``, one module per area:
 account changes, mobile tokens, registration), ``access`` (grants), ``api_tokens``, ``access_log`` (the
 owner's log), ``invitations`` (invitations, access given, section names), ``messaging``
 (messages, attachments, My information, confirmation links, bulletins), ``limits`` (the
-query cost, write quotas, waiting times, refused uploads) and ``emails`` (subject and
-body of every email). Templates are ``str.format`` strings with named placeholders,
+query cost, write quotas, waiting times, refused uploads), ``emails`` (subject and
+body of every email) and ``documents`` (the invoice, credit note and contract
+confirmation PDFs). Templates are ``str.format`` strings with named placeholders,
 the same names in every language (a test keeps it so), so that moving to gettext
 catalogues is a conversion: the IDs become msgids.
 
@@ -27,6 +28,7 @@ from domain.texts import (
     accounts,
     api_tokens,
     common,
+    documents,
     emails,
     invitations,
     limits,
@@ -34,7 +36,18 @@ from domain.texts import (
 )
 
 #: The modules of the catalogue, each with its ``TEXTS``.
-PARTS = (common, accounts, access, access_log, api_tokens, invitations, messaging, limits, emails)
+PARTS = (
+    common,
+    accounts,
+    access,
+    access_log,
+    api_tokens,
+    invitations,
+    messaging,
+    limits,
+    emails,
+    documents,
+)
 #: Every message ID with its templates; an ID is defined in one module only.
 CATALOGUE: dict[str, dict[Language, str]] = {}
 for _part in PARTS:
