@@ -4,14 +4,16 @@ The token names one file and the principal it was issued to; the request must ca
 that principal's session (or bearer token; a program's URL opens only with its own
 personal API token), and the principal's access to the file's section (and, for a token
 limited to some locations of use, to the file's location) is checked again. Anything
-else is 404 (bad or expired token) or 403. Documents are rendered on first request and
-cached under the hash of their model; consumption exports are streamed (``app.export_routes``).
+else is 404 (bad or expired token) or 403. Documents are rendered on first request, in
+the language the URL was issued in, and cached under the hash of their model (language
+included); consumption exports are streamed (``app.export_routes``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -26,13 +28,16 @@ from auth.file_tokens import FileGrant, read_file_token
 from auth.principal import Principal
 from domain.audit import record_event
 from domain.base import AccessLevel, Section
-from domain.documents import document_key, render_contract_confirmation, render_invoice
+from domain.contract_confirmation import render_contract_confirmation
+from domain.documents import document_key
 from domain.files import cached_document
+from domain.invoice_documents import render_credit_note, render_invoice
 from domain.messages import attachment_with_customer
 from resolvers.documents import (
     FILE_SECTIONS,
     PDF,
     contract_confirmation,
+    credit_note_document,
     file_location_id,
     invoice_document,
 )
@@ -40,6 +45,18 @@ from resolvers.documents import (
 PrincipalLookup = Callable[[Request], Awaitable[Principal | None]]
 
 log = logging.getLogger("energy_portal.files")
+
+#: By file kind: the document model (``(customer id, model)`` or ``None``) and its drawing.
+_MODELS: dict[str, Callable[..., Awaitable[tuple[int, Any] | None]]] = {
+    "invoice": invoice_document,
+    "credit_note": credit_note_document,
+    "contract": contract_confirmation,
+}
+_RENDERERS: dict[str, Callable[[Any], bytes]] = {
+    "invoice": render_invoice,
+    "credit_note": render_credit_note,
+    "contract": render_contract_confirmation,
+}
 
 
 def files_endpoint(
@@ -62,10 +79,8 @@ def files_endpoint(
         if principal is None or not grant.issued_to(principal.user_id, principal.api_token_id):
             return PlainTextResponse("Forbidden.", status_code=403)
         async with runtime.sessions() as db:
-            if grant.kind == "invoice":
-                found = await invoice_document(db, grant.subject_id, runtime.rules)
-            else:
-                found = await contract_confirmation(db, grant.subject_id, runtime.rules)
+            model_of = _MODELS[grant.kind]
+            found = await model_of(db, grant.subject_id, runtime.rules, grant.language)
             if found is None:
                 return PlainTextResponse("Not found.", status_code=404)
             customer_id, model = found
@@ -77,8 +92,8 @@ def files_endpoint(
                     access = None
         if access is None or not access.allows(Section(FILE_SECTIONS[grant.kind]), AccessLevel.READ):
             return PlainTextResponse("Forbidden.", status_code=403)
-        render = render_invoice if grant.kind == "invoice" else render_contract_confirmation
-        data = await run_in_threadpool(cached_document, cache_dir, document_key(model), lambda: render(model))  # type: ignore[arg-type]
+        render = _RENDERERS[grant.kind]
+        data = await run_in_threadpool(cached_document, cache_dir, document_key(model), lambda: render(model))
         filename = model.filename()
         return Response(
             data,

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.sweeper import RunningTask
 from domain.base import today_helsinki
 from domain.invoices import Invoice
 from domain.notifications import NotificationKind, announce, invoices_to_announce
@@ -64,21 +65,6 @@ async def announce_once(
     return Announced(invoices, emails, sms)
 
 
-@dataclass
-class RunningNotifier:
-    stop_event: asyncio.Event
-    task: asyncio.Task[None]
-
-    async def stop(self) -> None:
-        self.stop_event.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self.task), timeout=1)
-        except TimeoutError:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-
-
 async def _run(
     sessions: async_sessionmaker[AsyncSession],
     origin: str,
@@ -100,9 +86,9 @@ def start_notifier(
     web_app_origin: str,
     interval_seconds: float,
     events: EventBus | None = None,
-) -> RunningNotifier:
+) -> RunningTask:
     """Announce now (in the background) and then every ``interval_seconds``."""
     stop = asyncio.Event()
     run = _run(sessions, web_app_origin, stop, interval_seconds, events)
     task = asyncio.create_task(run, name="invoice-notifier")
-    return RunningNotifier(stop, task)
+    return RunningTask(stop, task)

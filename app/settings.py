@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -103,6 +105,24 @@ class Settings(BaseSettings):
     payee_iban: str = Field("FI8915723500012345", description="Recipient account on invoices.")
     payee_bic: str = Field("NDEAFIHH", description="Recipient bank on invoices.")
     payee_business_id: str = Field("2841675-3", description="The retailer's business ID on documents.")
+    seller_street: str = Field("Energiakatu 1", description="The retailer's street address on documents.")
+    seller_postal_code: str = Field("00100", description="The retailer's postal code on documents.")
+    seller_city: str = Field("Helsinki", description="The retailer's city on documents.")
+    seller_vat_number: str = Field(
+        "FI28416753", description="The retailer's VAT number (FI + business ID digits)."
+    )
+    customer_service_phone: str = Field(
+        "+358 20 123 4567", description="Customer service phone on documents."
+    )
+    customer_service_email: str = Field(
+        "asiakaspalvelu@example.fi", description="Customer service email address on documents."
+    )
+    late_payment_interest_percent: Decimal = Field(
+        Decimal("11.5"), ge=0, le=100, description="Yearly late-payment interest printed on invoices."
+    )
+    contract_terms_version: str = Field(
+        "2024-01", description="The version of the terms of supply named on contract confirmations."
+    )
     public_origin: str = Field("http://127.0.0.1:8000", description="The server's own origin.")
     web_app_origin: str | None = Field(
         None, description="The web app's origin, for links people open (invitations); default the server's."
@@ -135,6 +155,15 @@ class Settings(BaseSettings):
         compact = iban.compact(value)
         if not compact.startswith("FI") or not iban.is_valid(compact):
             raise ValueError("payee_iban must be a valid Finnish IBAN")
+        return compact
+
+    @field_validator("seller_vat_number")
+    @classmethod
+    def _valid_vat_number(cls, value: str, info: ValidationInfo) -> str:
+        compact = value.replace(" ", "").upper()
+        business_id = str(info.data.get("payee_business_id", "")).replace("-", "")
+        if not re.fullmatch(r"FI\d{8}", compact) or (business_id and compact[2:] != business_id):
+            raise ValueError("seller_vat_number must be FI followed by the 8 digits of the business ID")
         return compact
 
     @field_validator("payee_bic")

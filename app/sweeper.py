@@ -42,14 +42,16 @@ async def sweep_once(
 
 
 @dataclass
-class RunningSweeper:
-    """The background sweep task of one process."""
+class RunningTask:
+    """A background task of one process that runs until told to stop (the sweeper, the
+    invoice notifier)."""
 
     stop_event: asyncio.Event
     task: asyncio.Task[None]
 
     async def stop(self) -> None:
-        """Stop; a sweep under way is cancelled (a removal is one unlink: nothing is left half done)."""
+        """Stop; a run under way is cancelled (a sweep's removal is one unlink and a notice is
+        one transaction: nothing is left half done)."""
         self.stop_event.set()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), timeout=1)
@@ -84,9 +86,9 @@ def start_sweeper(
     store: FilesystemStore,
     *,
     interval_seconds: float | None = None,
-) -> RunningSweeper:
+) -> RunningTask:
     """Sweep now (in the background, so the server does not wait for it) and then periodically."""
     interval = settings.file_sweep_interval_minutes * 60 if interval_seconds is None else interval_seconds
     stop = asyncio.Event()
     task = asyncio.create_task(_run(settings, sessions, store, stop, interval), name="file-sweeper")
-    return RunningSweeper(stop, task)
+    return RunningTask(stop, task)

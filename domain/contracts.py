@@ -192,6 +192,36 @@ def shown_prices(
     return out
 
 
+@dataclass(frozen=True)
+class VatPeriodPrice:
+    """A price component for a period with one VAT rate: without VAT, the rate, with VAT."""
+
+    kind: PriceKind
+    unit: PriceUnit
+    amount_excl_vat: Decimal
+    vat_rate: Decimal
+    amount_incl_vat: Decimal
+    valid_from: date
+    valid_until: date | None
+
+
+def prices_by_vat_period(
+    components: list[PriceComponent], vat_periods: tuple[tuple[date, date | None, Decimal], ...]
+) -> list[VatPeriodPrice]:
+    """Each component once per VAT period of its validity (the contract confirmation's prices)."""
+    out: list[VatPeriodPrice] = []
+    for c in sorted(components, key=lambda c: (c.valid_from, c.kind.value)):
+        for v_start, v_end, rate in vat_periods:
+            start = max(c.valid_from, v_start)
+            ends = [d for d in (c.valid_until, v_end) if d is not None]
+            end = min(ends) if ends else None
+            if end is not None and end < start:
+                continue
+            gross = _with_vat(c.amount_excl_vat, rate, c.unit)
+            out.append(VatPeriodPrice(c.kind, c.unit, c.amount_excl_vat, rate, gross, start, end))
+    return out
+
+
 def _with_vat(amount: Decimal, rate: Decimal, unit: PriceUnit) -> Decimal:
     from decimal import ROUND_HALF_UP
 

@@ -1,9 +1,11 @@
-"""PDF documents rendered from the data: the invoice picture and the contract confirmation.
+"""PDF documents rendered from the data: the models, and what every document shares.
 
 Rendering is a pure function of a document model (a frozen dataclass), so that the same
-invoice always gives the same bytes and a document can be cached under the hash of its
-model. The bank barcode is drawn as Code 128 (the symbology of the Finnish bank barcode)
-from python-barcode's encoding.
+document always gives the same bytes and a document can be cached under the hash of its
+model; the language is part of every model, so each language has its own cache entry.
+The invoice and its credit note are drawn by ``domain.invoice_documents``, the contract
+confirmation by ``domain.contract_confirmation``; every text comes from the catalogue
+(``domain.texts.documents``), numbers and dates from ``domain.document_format``.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from barcode.codex import Code128
 from fpdf import FPDF
 
-from domain.base import HELSINKI
+from domain.base import HELSINKI, Language
+from domain.document_format import day
+from domain.texts import text
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _LATIN1_FALLBACK = str.maketrans(
-    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "€": "EUR", "…": "..."}
+    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "€": "EUR", "…": "...", "·": "|"}
 )
+#: Bumped when the drawing changes, so that cached renderings are not served for new models.
+_LAYOUT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,25 @@ class Party:
     street: str
     postal_code: str
     city: str
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The retailer as every document names it (settings)."""
+
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    business_id: str
+    vat_number: str
+    phone: str
+    email: str
+    late_payment_interest_percent: Decimal
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city}"
 
 
 @dataclass(frozen=True)
@@ -50,16 +74,29 @@ class DocumentLine:
 
 
 @dataclass(frozen=True)
+class Consumption:
+    """The consumption of the invoiced period and of the same period a year earlier, in kWh
+    (``None``: no readings)."""
+
+    kwh: Decimal | None
+    last_year_start: date
+    last_year_end: date
+    last_year_kwh: Decimal | None
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
     """Everything the invoice picture shows."""
 
-    seller: str
-    seller_business_id: str
+    language: Language
+    seller: Seller
     invoice_number: str
     customer_number: str
     recipient: Party
     location: str
     metering_point_id: str
+    product: str
+    contract_number: str
     issued_on: date
     due_on: date
     period_start: date | None
@@ -67,24 +104,56 @@ class InvoiceDocument:
     lines: tuple[DocumentLine, ...]
     total: Decimal
     vat_amount: Decimal | None
+    #: What the payment details ask: still due, or the total as sent (paid, credited).
     amount_due: Decimal
     reference_number: str
     iban: str
     bic: str
     virtual_barcode: str
+    consumption: Consumption | None = None
+    paid: bool = False
     credited: bool = False
+    credit_note_number: str | None = None
+    credit_note_issued_on: date | None = None
 
     def filename(self) -> str:
-        return f"lasku-{self.invoice_number}.pdf"
+        return text("document.invoice.filename", self.language, number=self.invoice_number)
+
+
+@dataclass(frozen=True)
+class CreditNoteDocument:
+    """A credit note: a document of its own, with the credited invoice's lines negated."""
+
+    language: Language
+    seller: Seller
+    credit_note_number: str
+    issued_on: date
+    invoice_number: str
+    invoice_issued_on: date
+    customer_number: str
+    recipient: Party
+    location: str
+    metering_point_id: str
+    period_start: date | None
+    period_end: date | None
+    lines: tuple[DocumentLine, ...]
+    total: Decimal
+    vat_amount: Decimal | None
+
+    def filename(self) -> str:
+        return text("document.credit_note.filename", self.language, number=self.credit_note_number)
 
 
 @dataclass(frozen=True)
 class PriceRow:
-    """A price of a contract as confirmed."""
+    """A price of a contract for a period with one VAT rate; ``kind`` and ``unit`` are the
+    enum values (``BASIC_FEE``, ``EUR_PER_MONTH``), put in words when drawn."""
 
-    label: str
-    amount: Decimal
+    kind: str
     unit: str
+    amount_excl_vat: Decimal
+    vat_rate: Decimal
+    amount_incl_vat: Decimal
     valid_from: date
     valid_until: date | None
 
@@ -93,200 +162,56 @@ class PriceRow:
 class ContractConfirmationDocument:
     """Everything the contract confirmation shows."""
 
-    seller: str
+    language: Language
+    seller: Seller
     contract_number: str
     customer_number: str
     customer: Party
+    #: A consumer (a person): prices with VAT first, and the 14-day right of withdrawal.
+    consumer: bool
     product: str
     signed_on: date
     valid_from: date
     valid_until: date | None
     location: str
     metering_point_id: str
+    terms_version: str
     prices: tuple[PriceRow, ...] = field(default_factory=tuple)
-    vat_included: bool = True
+    #: The enum value (``E_INVOICE``), put in words when drawn.
     delivery_method: str = ""
     billing_interval_months: int = 1
 
     def filename(self) -> str:
-        return f"sopimusvahvistus-{self.contract_number}.pdf"
+        return text("document.contract.filename", self.language, number=self.contract_number)
 
 
-def document_key(document: InvoiceDocument | ContractConfirmationDocument) -> str:
-    """A hash of the document's model: the cache key of its rendering."""
+AnyDocument = InvoiceDocument | CreditNoteDocument | ContractConfirmationDocument
+
+
+def document_key(document: AnyDocument) -> str:
+    """A hash of the document's model (its language included): the cache key of its rendering."""
     payload = json.dumps(
-        {"kind": type(document).__name__, "v": 1, **asdict(document)}, default=str, sort_keys=True
+        {"kind": type(document).__name__, "v": _LAYOUT_VERSION, **asdict(document)},
+        default=str,
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _d(day: date | None) -> str:
-    return "" if day is None else f"{day.day}.{day.month}.{day.year}"
-
-
-def _eur(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups)},{cents}"
-
-
-def _num(value: Decimal | None, places: int = 3) -> str:
-    if value is None:
-        return ""
-    return f"{value:.{places}f}".replace(".", ",")
-
-
-class _Pdf(FPDF):
-    def __init__(self, created: date) -> None:
-        super().__init__(format="A4", unit="mm")
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_creation_date(datetime.combine(created, time(12), HELSINKI))
-        self.unicode = False
-        if (_FONT_DIR / "DejaVuSans.ttf").exists():
-            self.add_font("doc", "", str(_FONT_DIR / "DejaVuSans.ttf"))
-            self.add_font("doc", "B", str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
-            self.family = "doc"
-            self.unicode = True
-        else:
-            self.family = "helvetica"
-
-    def font(self, size: float, bold: bool = False) -> None:
-        self.set_font(self.family, "B" if bold else "", size)
-
-    def text_cell(self, w: float, h: float, content: str, **kwargs: object) -> None:
-        if not self.unicode:
-            content = content.translate(_LATIN1_FALLBACK)
-        self.cell(w, h, content, **kwargs)  # type: ignore[arg-type]
-
-
-def _code128(pdf: _Pdf, digits: str, x: float, y: float, width: float, height: float) -> None:
-    """Draw ``digits`` as a Code 128 barcode (character set C) fitting ``width``."""
-    modules = Code128(digits).build()[0]
-    quiet = 10
-    module_w = width / (len(modules) + 2 * quiet)
-    pdf.set_fill_color(0, 0, 0)
-    run_start = None
-    for i, bit in enumerate(modules + "0"):
-        if bit == "1" and run_start is None:
-            run_start = i
-        elif bit != "1" and run_start is not None:
-            pdf.rect(x + (quiet + run_start) * module_w, y, (i - run_start) * module_w, height, style="F")
-            run_start = None
-
-
-def _header(pdf: _Pdf, seller: str, title: str) -> None:
-    pdf.font(16, bold=True)
-    pdf.text_cell(0, 9, seller, new_x="LMARGIN", new_y="NEXT")
-    pdf.font(12, bold=True)
-    pdf.text_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-
-
-def _pairs(pdf: _Pdf, rows: list[tuple[str, str]], label_w: float = 55) -> None:
-    for label, value in rows:
-        pdf.font(9)
-        pdf.text_cell(label_w, 5.5, label)
-        pdf.font(9, bold=True)
-        pdf.text_cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT")
-
-
-def render_invoice(doc: InvoiceDocument) -> bytes:
-    """The invoice picture: header, customer and location, period, lines, VAT, totals, payment."""
-    pdf = _Pdf(doc.issued_on)
-    pdf.set_title(f"Lasku {doc.invoice_number}")
-    pdf.set_author(doc.seller)
-    pdf.add_page()
-    _header(pdf, doc.seller, "LASKU / FAKTURA / INVOICE" + (" (HYVITETTY)" if doc.credited else ""))
-    pdf.font(10)
-    for text in (
-        doc.recipient.name,
-        doc.recipient.street,
-        f"{doc.recipient.postal_code} {doc.recipient.city}",
-    ):
-        pdf.text_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    period = f"{_d(doc.period_start)}–{_d(doc.period_end)}" if doc.period_start else ""
-    _pairs(
-        pdf,
-        [
-            ("Laskun numero", doc.invoice_number),
-            ("Asiakasnumero", doc.customer_number),
-            ("Laskun päivä", _d(doc.issued_on)),
-            ("Eräpäivä", _d(doc.due_on)),
-            ("Laskutuskausi", period),
-            ("Käyttöpaikka", doc.location),
-            ("Käyttöpaikkatunnus", doc.metering_point_id),
-        ],
+def negated_lines(lines: tuple[DocumentLine, ...]) -> tuple[DocumentLine, ...]:
+    """The lines of a credit note for the whole invoice: quantities and amounts negated."""
+    return tuple(
+        DocumentLine(
+            line.description,
+            None if line.quantity is None else -line.quantity,
+            line.unit,
+            line.unit_price,
+            line.vat_rate,
+            -line.amount_excl_vat,
+            -line.amount_incl_vat,
+        )
+        for line in lines
     )
-    pdf.ln(4)
-    if doc.lines:
-        widths = (70, 22, 12, 20, 14, 26, 26)
-        pdf.font(8, bold=True)
-        for w, title in zip(
-            widths, ("Erittely", "Määrä", "Yks.", "à-hinta", "ALV %", "Veroton", "Verollinen"), strict=True
-        ):
-            pdf.text_cell(w, 6, title, border="B")
-        pdf.ln()
-        pdf.font(8)
-        for line in doc.lines:
-            cells = (
-                line.description,
-                _num(line.quantity),
-                line.unit or "",
-                _num(line.unit_price, 5),
-                _num(line.vat_rate, 1),
-                _eur(line.amount_excl_vat),
-                _eur(line.amount_incl_vat),
-            )
-            for w, cell in zip(widths, cells, strict=True):
-                pdf.text_cell(w, 5.5, cell)
-            pdf.ln()
-        pdf.ln(2)
-        pdf.font(8, bold=True)
-        pdf.text_cell(0, 6, "Arvonlisävero", new_x="LMARGIN", new_y="NEXT")
-        pdf.font(8)
-        for rate, base, vat in vat_breakdown(doc.lines):
-            pdf.text_cell(
-                0,
-                5,
-                f"ALV {_num(rate, 1)} %: veroton {_eur(base)} EUR, vero {_eur(vat)} EUR",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        pdf.ln(2)
-    rows = [("Yhteensä (EUR)", _eur(doc.total))]
-    if doc.vat_amount is not None:
-        rows.append(("josta arvonlisävero (EUR)", _eur(doc.vat_amount)))
-    rows.append(("Maksettava (EUR)", _eur(doc.amount_due)))
-    _pairs(pdf, rows)
-    pdf.ln(6)
-    pdf.font(10, bold=True)
-    pdf.text_cell(0, 6, "Maksutiedot", new_x="LMARGIN", new_y="NEXT")
-    _pairs(
-        pdf,
-        [
-            ("Saaja", doc.seller),
-            ("Saajan tilinumero (IBAN)", doc.iban),
-            ("BIC", doc.bic),
-            ("Viitenumero", doc.reference_number),
-            ("Eräpäivä", _d(doc.due_on)),
-            ("Euro", _eur(doc.amount_due)),
-        ],
-    )
-    pdf.ln(4)
-    y = pdf.get_y()
-    _code128(pdf, doc.virtual_barcode, pdf.l_margin, y, 150, 13)
-    pdf.set_y(y + 15)
-    pdf.font(8)
-    pdf.text_cell(0, 5, doc.virtual_barcode, new_x="LMARGIN", new_y="NEXT")
-    pdf.text_cell(0, 5, f"{doc.seller} · Y-tunnus {doc.seller_business_id}", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
 
 
 def vat_breakdown(lines: tuple[DocumentLine, ...]) -> list[tuple[Decimal, Decimal, Decimal]]:
@@ -301,46 +226,105 @@ def vat_breakdown(lines: tuple[DocumentLine, ...]) -> list[tuple[Decimal, Decima
     return [(rate, base, vat) for rate, (base, vat) in totals.items()]
 
 
-def render_contract_confirmation(doc: ContractConfirmationDocument) -> bytes:
-    """The contract confirmation: parties, product, validity, location and prices."""
-    pdf = _Pdf(doc.signed_on)
-    pdf.set_title(f"Sopimusvahvistus {doc.contract_number}")
-    pdf.set_author(doc.seller)
-    pdf.add_page()
-    _header(pdf, doc.seller, "SOPIMUSVAHVISTUS / AVTALSBEKRÄFTELSE / CONTRACT CONFIRMATION")
-    pdf.font(10)
-    for text in (doc.customer.name, doc.customer.street, f"{doc.customer.postal_code} {doc.customer.city}"):
-        pdf.text_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    validity = (
-        f"{_d(doc.valid_from)}–{_d(doc.valid_until)}" if doc.valid_until else f"{_d(doc.valid_from)} alkaen"
-    )
-    _pairs(
-        pdf,
-        [
-            ("Sopimusnumero", doc.contract_number),
-            ("Asiakasnumero", doc.customer_number),
-            ("Tuote", doc.product),
-            ("Allekirjoitettu", _d(doc.signed_on)),
-            ("Voimassa", validity),
-            ("Käyttöpaikka", doc.location),
-            ("Käyttöpaikkatunnus", doc.metering_point_id),
-            ("Laskutus", f"{doc.delivery_method}, {doc.billing_interval_months} kk välein"),
-        ],
-    )
-    pdf.ln(4)
-    pdf.font(10, bold=True)
-    pdf.text_cell(
-        0, 6, "Hinnat" + (" (sis. ALV)" if doc.vat_included else " (alv 0 %)"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.font(9)
-    for price in doc.prices:
-        until = _d(price.valid_until) if price.valid_until else "toistaiseksi"
-        pdf.text_cell(
-            0,
-            5.5,
-            f"{price.label}: {_num(price.amount, 3)} {price.unit} ({_d(price.valid_from)}–{until})",
-            new_x="LMARGIN",
-            new_y="NEXT",
+def period_text(start: date | None, end: date | None, language: Language) -> str:
+    """``1.11.2026–30.11.2026`` in ``language``; empty without a start."""
+    if start is None:
+        return ""
+    return text("document.range", language, start=day(start, language), end=day(end, language))
+
+
+class Pdf(FPDF):
+    """An A4 page in DejaVu Sans (Helvetica with Latin-1 fallbacks when the font is missing)."""
+
+    def __init__(self, created: date, language: Language) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.language = language
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_creation_date(datetime.combine(created, time(12), HELSINKI))
+        self.set_lang(language.value.lower())
+        self.unicode = False
+        if (_FONT_DIR / "DejaVuSans.ttf").exists():
+            self.add_font("doc", "", str(_FONT_DIR / "DejaVuSans.ttf"))
+            self.add_font("doc", "B", str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
+            self.family = "doc"
+            self.unicode = True
+        else:
+            self.family = "helvetica"
+
+    def font(self, size: float, bold: bool = False) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+
+    def _fit(self, content: str) -> str:
+        return content if self.unicode else content.translate(_LATIN1_FALLBACK)
+
+    def text_cell(self, w: float, h: float, content: str, **kwargs: object) -> None:
+        self.cell(w, h, self._fit(content), **kwargs)  # type: ignore[arg-type]
+
+    def line_of(self, h: float, content: str, size: float = 9, bold: bool = False) -> None:
+        """A line of its own across the page."""
+        self.font(size, bold)
+        self.text_cell(0, h, content, new_x="LMARGIN", new_y="NEXT")
+
+    def paragraph(self, content: str, size: float = 9, bold: bool = False) -> None:
+        """Text wrapped to the page width."""
+        self.font(size, bold)
+        self.multi_cell(0, 4.5, self._fit(content), new_x="LMARGIN", new_y="NEXT")
+
+    def table_header(self, widths: tuple[float, ...], titles: tuple[str, ...]) -> None:
+        """A table's bold column titles over a rule; the rows that follow are in 8 pt."""
+        self.font(8, bold=True)
+        for w, title in zip(widths, titles, strict=True):
+            self.text_cell(w, 6, title, border="B")
+        self.ln()
+        self.font(8)
+
+    def heading(self, content: str) -> None:
+        self.ln(2)
+        self.line_of(6, content, size=10, bold=True)
+
+    def pairs(self, rows: list[tuple[str, str]], label_w: float = 55) -> None:
+        for label, value in rows:
+            self.font(9)
+            self.text_cell(label_w, 5.5, label)
+            self.font(9, bold=True)
+            self.text_cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT")
+
+    def header_block(self, seller: Seller, title: str, mark: str | None = None) -> None:
+        """The seller, the document's title and, at the top right, a mark (PAID, CREDITED)."""
+        if mark:
+            y = self.get_y()
+            self.font(14, bold=True)
+            self.set_text_color(170, 0, 0)
+            self.set_draw_color(170, 0, 0)
+            self.set_xy(self.w - self.r_margin - 50, y)
+            self.text_cell(50, 10, mark, border=1, align="C")
+            self.set_text_color(0, 0, 0)
+            self.set_draw_color(0, 0, 0)
+            self.set_xy(self.l_margin, y)
+        self.line_of(9, seller.name, size=16, bold=True)
+        self.line_of(4.5, seller.address, size=8)
+        self.ln(1)
+        self.line_of(7, title, size=12, bold=True)
+        self.ln(3)
+
+    def address_block(self, party: Party) -> None:
+        for line in (party.name, party.street, f"{party.postal_code} {party.city}"):
+            self.line_of(5, line, size=10)
+        self.ln(4)
+
+    def footer_block(self, seller: Seller) -> None:
+        """Seller, address, business ID and VAT number; customer service."""
+        self.ln(4)
+        self.paragraph(
+            text(
+                "document.footer.seller",
+                self.language,
+                seller=seller.name,
+                address=seller.address,
+                business_id=seller.business_id,
+                vat_number=seller.vat_number,
+            ),
+            size=8,
         )
-    return bytes(pdf.output())
+        contact = text("document.footer.contact", self.language, phone=seller.phone, email=seller.email)
+        self.paragraph(contact, size=8)

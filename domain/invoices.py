@@ -65,6 +65,24 @@ class InvoiceLine(SQLModel, table=True):
     amount_incl_vat: Decimal = Field(sa_type=ExactDecimal(12, 2))
 
 
+class CreditNote(SQLModel, table=True):
+    """The credit note of a credited invoice: a document of its own, numbered in its own series.
+
+    It credits the whole invoice: its lines are the invoice's lines with the amounts negated
+    (``credit_note_lines``), so only the totals are stored.
+    """
+
+    __tablename__ = "credit_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_note_number: str = Field(max_length=16, unique=True)
+    invoice_id: int = Field(foreign_key="invoices.id", unique=True)
+    issued_on: date
+    #: Negative: the invoice's total with the sign turned.
+    total: Decimal = Field(sa_type=ExactDecimal(12, 2))
+    vat_amount: Decimal | None = Field(default=None, sa_type=ExactDecimal(12, 2))
+
+
 class Payment(SQLModel, table=True):
     """A payment received for an invoice."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +32,14 @@ class Rules:
     payee_iban: str
     payee_bic: str
     payee_business_id: str = "2841675-3"
+    seller_street: str = "Energiakatu 1"
+    seller_postal_code: str = "00100"
+    seller_city: str = "Helsinki"
+    seller_vat_number: str = "FI28416753"
+    customer_service_phone: str = "+358 20 123 4567"
+    customer_service_email: str = "asiakaspalvelu@example.fi"
+    late_payment_interest_percent: Decimal = Decimal("11.5")
+    contract_terms_version: str = "2024-01"
     public_origin: str = "http://127.0.0.1:8000"
     #: Where people open links sent to them (``/accept-invitation``).
     web_app_origin: str = "http://127.0.0.1:8000"

@@ -24,7 +24,7 @@ from domain.contact import EmailAddress, MessagingSettings, PhoneNumber
 from domain.contracts import Contract, PriceComponent, Product
 from domain.customers import AccessGrant, Customer, GridOperator, LocationOfUse
 from domain.grants import activate_pending_grants
-from domain.invoices import Invoice, InvoiceLine, Payment
+from domain.invoices import CreditNote, Invoice, InvoiceLine, Payment
 from domain.messages import (
     Attachment,
     Message,
@@ -130,6 +130,7 @@ class Loaders:
     payments_by_invoice_id = cached_property(
         lambda self: self._grouped(Payment, Payment.invoice_id, Payment.paid_on, Payment.id)
     )
+    credit_note_by_invoice_id = cached_property(lambda self: self._by_key(CreditNote, CreditNote.invoice_id))
     grant_by_id = cached_property(lambda self: self._by_key(AccessGrant, AccessGrant.id))
     grants_by_customer_id = cached_property(
         lambda self: self._grouped(AccessGrant, AccessGrant.customer_id, AccessGrant.id)

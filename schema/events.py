@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -53,6 +54,21 @@ def _customer(customer_id: strawberry.ID) -> int:
     return found
 
 
+async def _events(
+    ctx: Any, cid: int, section: base.Section, kind: str, kinds: frozenset[str]
+) -> AsyncGenerator[dict[str, Any], None]:
+    """The events of ``kind`` for customer ``cid``, each let through only after the
+    subscriber's access to ``section`` was read again (``events.live_access`` raises when
+    it is gone); access changes wake the check without being passed on."""
+    await events.live_access(ctx, cid, section)
+    async with ctx.events.subscription(events.topic(cid, kind), events.topic(cid, "access")) as queue:
+        while True:
+            name, event = await queue.get()
+            await events.live_access(ctx, cid, section)
+            if not name.endswith(":access") and event.get("kind") in kinds:
+                yield event
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -64,24 +80,16 @@ class Subscription:
     ) -> AsyncGenerator[MessageEvent, None]:
         ctx = info.context
         cid = _customer(customer_id)
-        await events.live_access(ctx, cid, base.Section.MESSAGES)
-        async with ctx.events.subscription(
-            events.topic(cid, "messages"), events.topic(cid, "access")
-        ) as queue:
-            while True:
-                name, event = await queue.get()
-                await events.live_access(ctx, cid, base.Section.MESSAGES)
-                kind = event.get("kind")
-                if name.endswith(":access") or kind not in MessageEventKind.__members__:
-                    continue
-                thread, message = await events.message_rows(ctx, event)
-                if thread is None or thread.customer_id != cid:
-                    continue
-                yield MessageEvent(
-                    kind=MessageEventKind(kind),
-                    thread=MessageThread.from_row(thread),
-                    message=None if message is None else Message.from_row(message),
-                )
+        kinds = frozenset(MessageEventKind.__members__)
+        async for event in _events(ctx, cid, base.Section.MESSAGES, "messages", kinds):
+            thread, message = await events.message_rows(ctx, event)
+            if thread is None or thread.customer_id != cid:
+                continue
+            yield MessageEvent(
+                kind=MessageEventKind(event["kind"]),
+                thread=MessageThread.from_row(thread),
+                message=None if message is None else Message.from_row(message),
+            )
 
     @strawberry.subscription(
         description="New invoices, invoices that became overdue and payments received (`INVOICES` read "
@@ -92,20 +100,12 @@ class Subscription:
     ) -> AsyncGenerator[InvoiceEvent, None]:
         ctx = info.context
         cid = _customer(customer_id)
-        await events.live_access(ctx, cid, base.Section.INVOICES)
-        async with ctx.events.subscription(
-            events.topic(cid, "invoices"), events.topic(cid, "access")
-        ) as queue:
-            while True:
-                name, event = await queue.get()
-                await events.live_access(ctx, cid, base.Section.INVOICES)
-                kind = event.get("kind")
-                if name.endswith(":access") or kind not in InvoiceEventKind.__members__:
-                    continue
-                row = await events.invoice_row(ctx, event)
-                if row is None or row.customer_id != cid:
-                    continue
-                yield InvoiceEvent(
-                    kind=InvoiceEventKind(kind),
-                    invoice=Invoice.from_row(row, today=ctx.today, rules=ctx.rules),
-                )
+        kinds = frozenset(InvoiceEventKind.__members__)
+        async for event in _events(ctx, cid, base.Section.INVOICES, "invoices", kinds):
+            row = await events.invoice_row(ctx, event)
+            if row is None or row.customer_id != cid:
+                continue
+            yield InvoiceEvent(
+                kind=InvoiceEventKind(event["kind"]),
+                invoice=Invoice.from_row(row, today=ctx.today, rules=ctx.rules),
+            )

@@ -13,7 +13,7 @@ from domain import invoices as domain
 from domain.payments import format_reference, virtual_barcode
 from resolvers.connections import Page, total_count
 from resolvers.context import Rules
-from resolvers.documents import invoice_document_link
+from resolvers.documents import credit_note_link, invoice_document_link
 from resolvers.ids import to_global_id
 from schema.common import Money, Node
 from schema.contracts import Contract
@@ -127,6 +127,16 @@ class Invoice(Node):
     @strawberry.field(description="The invoice as a PDF, rendered from its data.")
     def document(self, info: strawberry.Info) -> Document:
         return Document.from_link(invoice_document_link(info.context, self.row))
+
+    @strawberry.field(
+        description="The credit note of a credited invoice, a PDF of its own (its lines are the "
+        "invoice's, negated; it refers to this invoice); null when the invoice is not credited."
+    )
+    async def credit_note(self, info: strawberry.Info) -> Document | None:
+        if not self.row.credited:
+            return None
+        row = await info.context.loaders.credit_note_by_invoice_id.load(self.row.id)
+        return None if row is None else Document.from_link(credit_note_link(info.context, row))
 
     @strawberry.field(description="Payments received, oldest first.")
     async def payments(self, info: strawberry.Info) -> list[Payment]:

@@ -6,10 +6,11 @@ account changes, mobile tokens, registration), ``access`` (grants), ``api_tokens
 owner's log), ``invitations`` (invitations, access given, section names), ``messaging``
 (messages, attachments, My information, confirmation links, bulletins), ``limits`` (the
 query cost, write quotas, waiting times, refused uploads), ``errors`` (the service's own
-GraphQL errors), ``export`` (the consumption CSV's columns and file name) and ``emails``
-(subject and body of every email). Templates are ``str.format`` strings with named
-placeholders, the same names in every language (a test keeps it so), so that moving to
-gettext catalogues is a conversion: the IDs become msgids.
+GraphQL errors), ``export`` (the consumption CSV's columns and file name), ``documents``
+(the invoice, credit note and contract confirmation PDFs) and ``emails`` (subject and body
+of every email). Templates are ``str.format`` strings with named placeholders, the same
+names in every language (a test keeps it so), so that moving to gettext catalogues is a
+conversion: the IDs become msgids.
 
 ``text(message_id, language, **values)`` is the one lookup, used by every layer (the
 domain is the lowest). A message ID is written out in the call, or marked with ``N_``
@@ -28,6 +29,7 @@ from domain.texts import (
     accounts,
     api_tokens,
     common,
+    documents,
     emails,
     errors,
     export,
@@ -51,6 +53,7 @@ PARTS = (
     emails,
     errors,
     export,
+    documents,
 )
 #: Every message ID with its templates; an ID is defined in one module only.
 CATALOGUE: dict[str, dict[Language, str]] = {}

@@ -1,7 +1,7 @@
 """user language source: a chosen language is told apart from a default one (issue 16)
 
 Revision ID: 0015_user_language
-Revises: 0011_temperatures
+Revises: 0014_credit_notes
 Create Date: 2026-12-05 01:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision: str = "0015_user_language"
-down_revision: str | None = "0011_temperatures"
+down_revision: str | None = "0014_credit_notes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -20,7 +20,7 @@ from domain.api_tokens import MAX_ACTIVE_API_TOKENS, ApiToken
 from domain.base import today_helsinki
 from domain.contracts import Contract
 from domain.customers import AccessGrant
-from domain.invoices import Invoice
+from domain.invoices import CreditNote, Invoice
 from domain.messages import MessageThread
 from domain.users import AuditEvent, UserRole
 from resolvers.ids import to_global_id
@@ -438,10 +438,18 @@ async def test_contracts_invoices_and_their_pdfs_follow_the_tokens_locations(cli
             # A URL issued to the token for a file of another location opens nothing.
             async with runtime.sessions() as db:
                 creator = await db.scalar(select(ApiToken.created_by_user_id).where(ApiToken.id == token_id))
+                apartment_note = await db.scalar(
+                    select(CreditNote.id).join(Invoice, Invoice.id == CreditNote.invoice_id)
+                )
             outside = issue_file_token(
                 runtime.signing_key, FileGrant("invoice", apartment_invoice, creator, token_id)
             )
             assert (await robot.get(f"/files/{outside}")).status_code == 403
+            # The credit note of the apartment's credited invoice neither.
+            outside_note = issue_file_token(
+                runtime.signing_key, FileGrant("credit_note", apartment_note, creator, token_id)
+            )
+            assert (await robot.get(f"/files/{outside_note}")).status_code == 403
             # Maija's own URL for the same PDF does not open with the program's token.
             maija_url = (
                 await gql(
