@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_compress import CompressMiddleware
 
 from app.admission import Admission, QueueTimeout, read_body, replay
 from app.dev_idp import dev_idp_routes
@@ -304,7 +305,11 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
         exception_handlers={Exception: _answer_failure, StarletteHTTPException: _answer_http_exception},
     )
     app.state.runtime = runtime
-    return Guard(app, production=production)  # type: ignore[return-value]
+    # zstd, brotli or gzip as the client accepts, at levels that cost milliseconds (brotli 4,
+    # not its default 11), for responses over 1 KiB of the text types starlette-compress
+    # knows (JSON, HTML, JavaScript): PDFs and CSV downloads under /files/ pass as they are.
+    compressed = CompressMiddleware(app, minimum_size=1024, zstd_level=3, brotli_quality=4, gzip_level=5)
+    return Guard(compressed, production=production)  # type: ignore[return-value]
 
 
 def create_app(settings: Settings | None = None) -> Any:
