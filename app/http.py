@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -309,7 +310,28 @@ def build_app(runtime: Runtime, *, lifespan: Any = None, lifecycle: Lifecycle | 
     # not its default 11), for responses over 1 KiB of the text types starlette-compress
     # knows (JSON, HTML, JavaScript): PDFs and CSV downloads under /files/ pass as they are.
     compressed = CompressMiddleware(app, minimum_size=1024, zstd_level=3, brotli_quality=4, gzip_level=5)
-    return Guard(compressed, production=production)  # type: ignore[return-value]
+    # Web apps on the configured origins may call the API with the user's cookie; a
+    # preflight from anywhere else gets no CORS headers, so the browser refuses it.
+    origins = [
+        *(settings.client_origins or ()),
+        *([settings.web_app_origin] if settings.web_app_origin else []),
+    ]
+    cors = CORSMiddleware(
+        compressed,
+        allow_origins=[origin.rstrip("/") for origin in origins],
+        allow_credentials=True,
+        allow_methods=["GET", "POST"],
+        allow_headers=[
+            "content-type",
+            "authorization",
+            "apollo-require-preflight",
+            "x-request-id",
+            "traceparent",
+        ],
+        expose_headers=["x-request-id", "retry-after"],
+        max_age=600,
+    )
+    return Guard(cors, production=production)  # type: ignore[return-value]
 
 
 def create_app(settings: Settings | None = None) -> Any:

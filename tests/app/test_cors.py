@@ -1,0 +1,31 @@
+"""CORS for the configured web-app origins only (issue 19, part 5)."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.http import build_app
+
+ALLOWED = "https://app.energia.example"
+PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+
+
+async def test_a_preflight_from_a_configured_origin_is_allowed_and_others_are_not(runtime) -> None:
+    settings = runtime.settings
+    runtime.settings = settings.model_copy(update={"client_origins": [ALLOWED]})
+    try:
+        transport = httpx.ASGITransport(app=build_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+            ok = await browser.options("/graphql", headers={"origin": ALLOWED, **PREFLIGHT})
+            assert ok.status_code == 200
+            assert ok.headers["access-control-allow-origin"] == ALLOWED
+            assert ok.headers["access-control-allow-credentials"] == "true"
+            evil = await browser.options("/graphql", headers={"origin": "https://evil.example", **PREFLIGHT})
+            assert evil.status_code == 400 and "access-control-allow-origin" not in evil.headers
+            # a plain request from the allowed origin carries the header, so the app can read it
+            answer = await browser.post(
+                "/graphql", json={"query": "{ __typename }"}, headers={"origin": ALLOWED}
+            )
+            assert answer.headers["access-control-allow-origin"] == ALLOWED
+    finally:
+        runtime.settings = settings
