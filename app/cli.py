@@ -44,12 +44,18 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level="info",
             proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
         )
     else:
         from app.http import create_app
 
         uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
         )
     return 0
 
@@ -184,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies whose X-Forwarded-For/-Proto are believed (comma-separated, or *); default 127.0.0.1",
+    )
     sub.add_parser("migrate", help="apply the database migrations")
     seed = sub.add_parser("seed", help="insert the demo data into an empty database (development)")
     seed.add_argument("--date", type=date.fromisoformat, default=None, help="seeding date (default today)")

@@ -59,6 +59,14 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+#: Production only: HTTPS for a year, and no content of the API's may run or be framed
+#: anywhere (it serves JSON, files and redirects; GraphiQL is a development page).
+PRODUCTION_HEADERS = [
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+#: Answers that name a user or a secret are never stored by a cache on the way.
+NO_STORE_PREFIXES = ("/graphql", "/auth/", "/files/")
 
 
 def _plain(status: int, message: str, scope: Scope) -> Response:
@@ -103,9 +111,12 @@ class Guard:
                 status_holder["started"] = True
                 message.setdefault("headers", [])
                 present = {name.lower() for name, _ in message["headers"]}
+                added = [*SECURITY_HEADERS, *(PRODUCTION_HEADERS if self.production else ())]
+                if path.startswith(NO_STORE_PREFIXES):
+                    added.append((b"cache-control", b"no-store"))
                 message["headers"] = [
                     *message["headers"],
-                    *(h for h in SECURITY_HEADERS if h[0] not in present),
+                    *(h for h in added if h[0] not in present),
                     (b"x-request-id", request_id.encode()),
                 ]
             await send(message)

@@ -1,10 +1,10 @@
-"""CORS for the configured web-app origins only (issue 19, part 5)."""
+"""HTTP hygiene (issue 19, part 5): CORS for the configured origins only, no-store, HSTS and CSP."""
 
 from __future__ import annotations
 
 import httpx
 
-from app.http import build_app
+from app.http import Guard, build_app
 
 ALLOWED = "https://app.energia.example"
 PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
@@ -29,3 +29,21 @@ async def test_a_preflight_from_a_configured_origin_is_allowed_and_others_are_no
             assert answer.headers["access-control-allow-origin"] == ALLOWED
     finally:
         runtime.settings = settings
+
+
+async def test_answers_about_users_are_never_cached(client) -> None:
+    answer = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert answer.headers["cache-control"] == "no-store"
+    assert (await client.get("/healthz")).headers.get("cache-control") != "no-store"
+
+
+async def test_production_adds_hsts_and_a_strict_csp(runtime) -> None:
+    transport = httpx.ASGITransport(app=build_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        development = await browser.get("/healthz")
+    assert "strict-transport-security" not in development.headers
+    guard = Guard(build_app(runtime).app, production=True)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://testserver") as b:
+        production = await b.get("/healthz")
+    assert production.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert production.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
