@@ -32,16 +32,23 @@ This module knows nothing of GraphQL; it imports starlette only through authlib.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from stdnum.fi import hetu as hetu_codes
+
+with warnings.catch_warnings():
+    # authlib 1.9 prefers the httpx2 package and warns, on every start, when it falls back to
+    # httpx. The fallback works, and this module gives the client an httpx transport (tests
+    # reach the development provider in process), so httpx stays, without the warning.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.starlette_client import OAuth, OAuthError
 
 #: Signature algorithms accepted on ID tokens (never ``none`` or a symmetric one).
 ID_TOKEN_ALGORITHMS: tuple[str, ...] = ("RS256", "PS256", "ES256")
