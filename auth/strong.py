@@ -36,6 +36,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 (its import turns its warnings on: before ours)
 import httpx
 from joserfc import jwt
 from joserfc.errors import JoseError
