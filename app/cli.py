@@ -168,7 +168,10 @@ async def _notify_invoices() -> int:
         await engine.dispose()
     print(f"told of {done.invoices} invoices: {done.emails} emails and {done.sms} text messages queued")
     if events is None:
-        print("no Redis configured: the live events are left to the server's notifier run")
+        print(
+            "no Redis configured: no live events for these invoices (no server hears this process); "
+            "payment events are left to a server's notifier run"
+        )
     else:
         print(f"{payments} payment events published")
     return 0
