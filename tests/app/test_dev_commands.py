@@ -211,3 +211,27 @@ async def test_the_notifier_publishes_payment_received(runtime, payments_restore
             {"kind": "PAYMENT_RECEIVED", "invoiceId": invoice.id, "paymentId": recorded.payment_id},
         )
         assert queue.empty()
+
+
+async def test_the_payment_command_without_redis_leaves_the_event_to_the_server(
+    runtime, payments_restored, monkeypatch, capsys
+) -> None:
+    """The command as run (its own engine from the environment): the payment is stored,
+    the cursor is not moved (the event waits for a server's notifier run)."""
+    from app.cli import _dev_record_payment
+
+    monkeypatch.setenv("ENERGY_PORTAL_DATABASE_URL", runtime.settings.resolved_database_url)
+    monkeypatch.setenv("ENERGY_PORTAL_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.delenv("ENERGY_PORTAL_REDIS_URL", raising=False)
+    monkeypatch.delenv("ENERGY_PORTAL_MODE", raising=False)
+    await announce_payments_once(runtime.sessions, EventBus())  # the cursor exists
+    cursor = (await ledger(runtime)).cursor
+    invoice = await an_open_invoice(runtime)
+    assert await _dev_record_payment(invoice.invoice_number, "0,50") == 0
+    out = capsys.readouterr().out
+    assert "payment of 0.50 EUR recorded" in out and "no Redis configured" in out
+    after = await ledger(runtime)
+    assert after.paid[invoice.id] == invoice.paid_amount + Decimal("0.50")
+    assert after.cursor == cursor
+    assert await _dev_record_payment(invoice.invoice_number, "-1") == 1
+    assert "more than zero" in capsys.readouterr().err
