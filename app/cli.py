@@ -1,15 +1,18 @@
 """The ``energy-portal`` command: serve, migrate, seed, export-schema, sweep-files,
-notify-invoices, record-temperatures."""
+notify-invoices, record-temperatures, and in development dev-add-invoice and dev-record-payment."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from app.settings import Settings, SettingsError
 
@@ -130,15 +133,38 @@ async def _sweep_files(grace_minutes: int | None, dry_run: bool) -> int:
     return 0
 
 
+@contextlib.asynccontextmanager
+async def _events_of(settings: Settings) -> AsyncIterator[Any]:
+    """An event bus publishing through Redis when it is configured (the running servers'
+    subscribers hear of it), else ``None``: a command's own process has no subscribers."""
+    if not settings.redis_url:
+        yield None
+        return
+    from redis.asyncio import Redis
+
+    from resolvers.events import EventBus
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        yield EventBus(redis)
+    finally:
+        await redis.aclose()
+
+
 async def _notify_invoices() -> int:
-    """Tell customers of their new and overdue invoices once (``app.notifier``)."""
+    """Tell customers of their new and overdue invoices once (``app.notifier``), and publish
+    the live events of those and of the payments recorded since the last run (with Redis)."""
     from app.db import create_engine, session_factory
-    from app.notifier import announce_once
+    from app.notifier import announce_once, announce_payments_once
 
     settings = Settings()
     engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    sessions = session_factory(engine)
     try:
-        done = await announce_once(session_factory(engine), settings.web_app_origin or settings.public_origin)
+        async with _events_of(settings) as events:
+            origin = settings.web_app_origin or settings.public_origin
+            done = await announce_once(sessions, origin, events=events)
+            payments = await announce_payments_once(sessions, events)
     except Exception as exc:
         print(
             f"energy-portal: could not reach the database ({exc.__class__.__name__}: {exc})", file=sys.stderr
@@ -147,6 +173,90 @@ async def _notify_invoices() -> int:
     finally:
         await engine.dispose()
     print(f"told of {done.invoices} invoices: {done.emails} emails and {done.sms} text messages queued")
+    if events is None:
+        print(
+            "no Redis configured: no live events for these invoices (no server hears this process); "
+            "payment events are left to a server's notifier run"
+        )
+    else:
+        print(f"{payments} payment events published")
+    return 0
+
+
+def _development_settings(command: str) -> Settings:
+    settings = Settings()
+    if settings.is_production:
+        raise SettingsError(f"{command} is for development mode only")
+    return settings
+
+
+NO_REDIS_NOTE = (
+    "no Redis configured: this process cannot reach a server's subscribers; a running server's "
+    "notifier publishes the event at its next run (every ENERGY_PORTAL_NOTIFY_INTERVAL_MINUTES)"
+)
+
+
+async def _dev_add_invoice(customer_number: str) -> int:
+    """Issue today the next invoice of the customer (``app.dev_billing``) and, with Redis, tell
+    of it at once through the notifier's path (email, SMS, ``NEW_INVOICE``)."""
+    from app.db import create_engine, session_factory
+    from app.dev_billing import DevCommandError, add_invoice
+    from app.notifier import announce_invoice
+    from domain.base import today_helsinki
+    from domain.notifications import NotificationKind
+
+    settings = _development_settings("dev-add-invoice")
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    sessions = session_factory(engine)
+    try:
+        added = await add_invoice(
+            sessions, customer_number, today_helsinki(), settings.full_invoice_details_from
+        )
+        print(
+            f"invoice {added.invoice_number} added: {added.total} EUR for "
+            f"{added.period_start.isoformat()}..{added.period_end.isoformat()}"
+        )
+        async with _events_of(settings) as events:
+            if events is None:
+                print(NO_REDIS_NOTE)
+            else:
+                link = f"{(settings.web_app_origin or settings.public_origin).rstrip('/')}/invoices"
+                await announce_invoice(sessions, added.invoice_id, NotificationKind.NEW_INVOICE, link, events)
+                print("NEW_INVOICE published")
+    except DevCommandError as exc:
+        print(f"energy-portal: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _dev_record_payment(invoice_number: str, amount: str | None) -> int:
+    """Record a payment received today (``app.dev_billing``) and, with Redis, publish the
+    payment events due at once (``app.notifier.announce_payments_once``)."""
+    from app.db import create_engine, session_factory
+    from app.dev_billing import DevCommandError, parse_amount, record_payment
+    from app.notifier import announce_payments_once
+    from domain.base import today_helsinki
+
+    settings = _development_settings("dev-record-payment")
+    engine = create_engine(settings.resolved_database_url, pre_ping=settings.database_pre_ping)
+    sessions = session_factory(engine)
+    try:
+        paid = None if amount is None else parse_amount(amount)
+        done = await record_payment(sessions, invoice_number, paid, today_helsinki())
+        print(f"payment of {done.amount} EUR recorded: {done.paid_amount} of {done.total} EUR paid")
+        async with _events_of(settings) as events:
+            if events is None:
+                print(NO_REDIS_NOTE)
+            else:
+                published = await announce_payments_once(sessions, events)
+                print(f"{published} PAYMENT_RECEIVED events published")
+    except DevCommandError as exc:
+        print(f"energy-portal: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
     return 0
 
 
@@ -218,6 +328,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     record.add_argument("--date", type=date.fromisoformat, required=True, help="the local day")
     record.add_argument("means", nargs="+", type=_grid_mean, metavar="GRID_OPERATOR_ID=MEAN_C")
+    dev_invoice = sub.add_parser(
+        "dev-add-invoice", help="development: issue today the next invoice of a customer's latest contract"
+    )
+    dev_invoice.add_argument("--customer-number", required=True)
+    dev_payment = sub.add_parser(
+        "dev-record-payment", help="development: record a payment received today for an invoice"
+    )
+    dev_payment.add_argument("--invoice-number", required=True)
+    dev_payment.add_argument("--amount", default=None, help="euros, e.g. 12.50 (default: all that is due)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -237,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_sweep_files(args.grace_minutes, args.dry_run))
         elif args.command == "record-temperatures":
             return asyncio.run(_record_temperatures(args.date, dict(args.means)))
+        elif args.command == "dev-add-invoice":
+            return asyncio.run(_dev_add_invoice(args.customer_number))
+        elif args.command == "dev-record-payment":
+            return asyncio.run(_dev_record_payment(args.invoice_number, args.amount))
         elif args.command == "export-schema":
             sdl = export_schema_text()
             if str(args.output) == "-":

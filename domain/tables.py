@@ -16,6 +16,7 @@ from domain import (
     messages,
     newsletter,
     notifications,
+    payment_events,
     reporting,
     users,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "metadata",
     "newsletter",
     "notifications",
+    "payment_events",
     "reporting",
     "users",
 ]

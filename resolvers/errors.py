@@ -71,6 +71,10 @@ def bad_input(message_id: str, **values: object) -> CodedError:
     return _coded(ErrorCode.BAD_USER_INPUT, message_id, **values)
 
 
+def too_many_subscriptions(limit: int) -> CodedError:
+    return _coded(ErrorCode.RATE_LIMITED, "errors.too_many_subscriptions", limit=limit)
+
+
 def service_unavailable() -> CodedError:
     return _coded(ErrorCode.SERVICE_UNAVAILABLE, "errors.service_unavailable")
 

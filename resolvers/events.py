@@ -16,15 +16,15 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from auth.access import access_by_customer
 from domain.base import AccessLevel, Section, today_helsinki
 from domain.invoices import Invoice
 from domain.messages import Message, MessageThread
-from resolvers.errors import forbidden, unauthenticated
+from resolvers.errors import forbidden, too_many_subscriptions, unauthenticated
 
 log = logging.getLogger("energy_portal.events")
 
@@ -32,6 +32,9 @@ log = logging.getLogger("energy_portal.events")
 CHANNEL_PREFIX = "ep:events:"
 #: Events a subscriber may have waiting before the oldest are dropped.
 QUEUE_SIZE = 100
+#: Live subscriptions one user may hold at once in one process, over all their connections
+#: (each connection holds at most ``app.graphql_view.MAX_SUBSCRIPTIONS_PER_CONNECTION``).
+MAX_SUBSCRIPTIONS_PER_USER = 20
 
 
 def topic(customer_id: int, kind: str) -> str:
@@ -45,6 +48,21 @@ class EventBus:
         self._redis = redis
         self._queues: dict[str, set[asyncio.Queue[tuple[str, dict[str, Any]]]]] = defaultdict(set)
         self._listener: asyncio.Task[None] | None = None
+        self._held: Counter[int] = Counter()
+
+    @contextlib.contextmanager
+    def held_by(self, user_id: int, limit: int = MAX_SUBSCRIPTIONS_PER_USER) -> Iterator[None]:
+        """Count a live subscription of ``user_id`` while the block runs; ``RATE_LIMITED``
+        when the user already holds ``limit`` in this process."""
+        if self._held[user_id] >= limit:
+            raise too_many_subscriptions(limit)
+        self._held[user_id] += 1
+        try:
+            yield
+        finally:
+            self._held[user_id] -= 1
+            if self._held[user_id] <= 0:
+                del self._held[user_id]
 
     async def publish(self, name: str, event: dict[str, Any]) -> None:
         """Send ``event`` to every subscriber of ``name`` (never raises: a lost live update

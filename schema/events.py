@@ -59,14 +59,17 @@ async def _events(
 ) -> AsyncGenerator[dict[str, Any], None]:
     """The events of ``kind`` for customer ``cid``, each let through only after the
     subscriber's access to ``section`` was read again (``events.live_access`` raises when
-    it is gone); access changes wake the check without being passed on."""
+    it is gone); access changes wake the check without being passed on. A user holds at
+    most ``events.MAX_SUBSCRIPTIONS_PER_USER`` at once in a process (``RATE_LIMITED``)."""
     await events.live_access(ctx, cid, section)
-    async with ctx.events.subscription(events.topic(cid, kind), events.topic(cid, "access")) as queue:
-        while True:
-            name, event = await queue.get()
-            await events.live_access(ctx, cid, section)
-            if not name.endswith(":access") and event.get("kind") in kinds:
-                yield event
+    topics = (events.topic(cid, kind), events.topic(cid, "access"))
+    with ctx.events.held_by(ctx.principal.user_id):
+        async with ctx.events.subscription(*topics) as queue:
+            while True:
+                name, event = await queue.get()
+                await events.live_access(ctx, cid, section)
+                if not name.endswith(":access") and event.get("kind") in kinds:
+                    yield event
 
 
 @strawberry.type

@@ -23,6 +23,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         EN: "Only customer service can do this.",
     },
     "errors.not_found": {FI: "Ei löydy.", SV: "Hittades inte.", EN: "Not found."},
+    "errors.too_many_subscriptions": {
+        FI: "Sinulla on jo {limit} avointa tilausta; sulje jokin niistä ennen uutta.",
+        SV: "Du har redan {limit} öppna prenumerationer; stäng någon av dem före en ny.",
+        EN: "You already have {limit} open subscriptions; close one of them before opening another.",
+    },
     "errors.service_unavailable": {
         FI: "Palvelu ei ole juuri nyt käytettävissä; yritä hetken kuluttua uudelleen.",
         SV: "Tjänsten är tillfälligt otillgänglig; försök igen om en stund.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -16,13 +16,17 @@ from sqlalchemy import select
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from app.dev_billing import record_payment
+from app.graphql_view import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from app.http import build_app
-from app.notifier import announce_once
+from app.notifier import announce_once, announce_payments_once
 from auth.sessions import SESSION_COOKIE
+from domain.base import today_helsinki
 from domain.invoices import Invoice
 from resolvers.ids import pk_of
 from tests.api.messaging_helpers import SEND, customer_gid, restored_messages
 from tests.api.test_notifications import outboxes_restored  # noqa: F401 (a fixture used by name)
+from tests.app.test_dev_commands import an_open_invoice, ledger, restore_ledger
 from tests.conftest import gql, login, operation
 
 MESSAGE_EVENTS = operation("MessageEvents")
@@ -186,3 +190,65 @@ async def test_a_new_invoice_reaches_invoice_events(client, runtime) -> None:
         event = await next_message(ws)
         assert event["payload"]["data"]["invoiceEvents"]["kind"] == "NEW_INVOICE"
         assert event["payload"]["data"]["invoiceEvents"]["invoice"]["invoiceNumber"] in recent
+
+
+async def test_a_recorded_payment_reaches_invoice_events(client, runtime) -> None:
+    """The development command's path: the payment is recorded, the notifier's next run
+    claims it and publishes ``PAYMENT_RECEIVED`` on the bus the server shares."""
+    customer = await customer_gid(runtime)
+    await login(client, "maija")
+    cookie = client.cookies[SESSION_COOKIE]
+    before = await ledger(runtime)
+    try:
+        await announce_payments_once(runtime.sessions, runtime.events)  # the cursor exists
+        invoice = await an_open_invoice(runtime)
+        async with server(runtime) as url, subscribed(url, cookie, customer, query=INVOICE_EVENTS) as ws:
+            await record_payment(runtime.sessions, invoice.invoice_number, None, today_helsinki())
+            assert await announce_payments_once(runtime.sessions, runtime.events) == 1
+            event = await next_message(ws)
+            assert event["payload"].get("errors") is None, event
+            payload = event["payload"]["data"]["invoiceEvents"]
+            assert payload["kind"] == "PAYMENT_RECEIVED"
+            assert payload["invoice"]["invoiceNumber"] == invoice.invoice_number
+            assert payload["invoice"]["status"] == "PAID"
+            assert await announce_payments_once(runtime.sessions, runtime.events) == 0
+            with pytest.raises(TimeoutError):
+                await next_message(ws, 0.5)  # told once
+    finally:
+        await restore_ledger(runtime, before)
+
+
+async def test_a_user_holds_at_most_twenty_subscriptions(client, runtime) -> None:
+    """Ten per connection, twenty per user over all connections: the 21st is refused with
+    ``RATE_LIMITED``, and a closed one makes room."""
+    customer = await customer_gid(runtime)
+    await login(client, "maija")
+    headers = {"Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"}
+
+    async def subscribe(ws, sid: str) -> None:
+        payload = {"query": INVOICE_EVENTS, "variables": {"customerId": customer}}
+        await ws.send(json.dumps({"id": sid, "type": "subscribe", "payload": payload}))
+
+    async with server(runtime) as url, AsyncExitStack() as stack:
+        sockets = []
+        for _ in range(3):
+            ws = await stack.enter_async_context(
+                connect(url, subprotocols=["graphql-transport-ws"], additional_headers=headers)
+            )
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            sockets.append(ws)
+        for ws in sockets[:2]:
+            for n in range(MAX_SUBSCRIPTIONS_PER_CONNECTION):
+                await subscribe(ws, str(n))
+        await asyncio.sleep(1.0)  # all twenty hold their place
+        await subscribe(sockets[2], "21st")
+        refused = await next_message(sockets[2])
+        assert refused["type"] == "next" and refused["id"] == "21st"
+        assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["RATE_LIMITED"]
+        assert (await next_message(sockets[2]))["type"] == "complete"
+        await sockets[0].send(json.dumps({"id": "0", "type": "complete"}))
+        await asyncio.sleep(0.3)
+        await subscribe(sockets[2], "after")
+        with pytest.raises(TimeoutError):
+            await next_message(sockets[2], 0.7)  # held open, no refusal
