@@ -142,9 +142,7 @@ def expected_in_contracts(
 ) -> int:
     """Metering intervals of the local days ``first``..``last`` under a contract (``covered``:
     pieces of days, ``DayLookup.covered_pieces``)."""
-    return sum(
-        expected_readings(max(first, start), min(last, end), metering, odd) for start, end in covered
-    )
+    return sum(expected_readings(max(first, start), min(last, end), metering, odd) for start, end in covered)
 
 
 _LATEST_READING = (
