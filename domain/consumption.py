@@ -19,14 +19,19 @@ from domain.base import ExactDecimal, StrEnum
 
 
 class ReadingQuality(StrEnum):
-    """Quality of a reading; an aggregate takes the weakest of its readings."""
+    """Quality of a reading; an aggregate takes the weakest of its readings.
+
+    ``NO_CONTRACT`` is derived, never stored: a point of a series wholly outside the
+    location's contracts with the customer, where no reading is expected."""
 
     MISSING = "MISSING"
     ESTIMATED = "ESTIMATED"
     MEASURED = "MEASURED"
+    NO_CONTRACT = "NO_CONTRACT"
 
 
-#: Stored code of each quality; ordered so that MIN() gives the weakest.
+#: Stored code of each stored quality (``NO_CONTRACT`` has none); ordered so that MIN() gives
+#: the weakest.
 QUALITY_CODE: dict[ReadingQuality, int] = {
     ReadingQuality.MISSING: 0,
     ReadingQuality.ESTIMATED: 1,

@@ -29,7 +29,9 @@ from schema.locations import LocationOfUse
 ReadingQuality = strawberry.enum(
     consumption.ReadingQuality,
     description="Quality of readings; a point takes the weakest of its readings "
-    "(`MISSING` < `ESTIMATED` < `MEASURED`). `MISSING` means a reading of the point does not exist.",
+    "(`MISSING` < `ESTIMATED` < `MEASURED`). `MISSING` means a reading of the point does not exist. "
+    "Readings are expected only while the location has a contract with the customer: `NO_CONTRACT` "
+    "is a point wholly outside the contracts (its `kwh` null).",
 )
 
 
@@ -58,7 +60,9 @@ class ConsumptionPoint:
         "or when a reading has no known price (before the cutover, no contract)."
     )
     quality: ReadingQuality = strawberry.field(
-        description="Weakest quality of the point's readings; MISSING when any reading is missing."
+        description="Weakest quality of the point's expected readings (those while a contract is in "
+        "force); MISSING when any of them is missing; NO_CONTRACT when the point is wholly outside "
+        "the location's contracts."
     )
     partial: bool = strawberry.field(
         description="True when the range cuts the point's ISO week (Monday 00:00 to Monday 00:00, "

@@ -37,12 +37,15 @@ Reading
 
 Quality and completeness
     A point's readings are the metering intervals inside it: 4 per hour while the
-    location is metered every 15 minutes, 1 per hour while it is metered hourly. A point
-    is ``MISSING`` when any of its readings is missing (its ``kwh`` is the sum of the
-    readings that exist, ``null`` when there is none), else ``ESTIMATED`` when any is
+    location is metered every 15 minutes, 1 per hour while it is metered hourly. Readings
+    are expected only on days when a contract of the customer for the location is in force
+    (``DayLookup.covered``); readings of other days are not the series' (in no point, total
+    or cost). A point wholly outside the contracts is ``NO_CONTRACT`` (``kwh`` null). A
+    point is ``MISSING`` when any of its expected readings is missing (its ``kwh`` is the sum
+    of the readings that exist, ``null`` when there is none), else ``ESTIMATED`` when any is
     estimated, else ``MEASURED``. ``expectedReadings`` counts the metering intervals of the
-    range's days before today (a day's readings arrive the next day); ``missingReadings``
-    is what of them is neither measured nor estimated.
+    range's contract days before today (a day's readings arrive the next day);
+    ``missingReadings`` is what of them is neither measured nor estimated.
 
 Metering resolution
     A location metered hourly has no ``QUARTER_HOUR`` series (``BAD_USER_INPUT``). A

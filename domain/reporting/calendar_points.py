@@ -30,7 +30,13 @@ from domain.reporting.costs import (
 )
 from domain.reporting.grid import place_on_grid
 from domain.reporting.local_time import LocalMidnights, day_hours, each_day
-from domain.reporting.metering import Metering, expected_readings, point_qualities
+from domain.reporting.metering import (
+    Metering,
+    expected_in_contracts,
+    expected_readings,
+    outside_contracts,
+    point_qualities,
+)
 from domain.reporting.results import SeriesPoints
 from domain.reporting.sql import LOCATION_DAYS, Db
 from domain.reporting.tables import DailyConsumption
@@ -214,12 +220,25 @@ def build_calendar_points(
     wh, wh_day, readings, measured, estimated, spot_units, unpriced_readings = (
         list(map(int, c)) for c in columns[2:]
     )
+    if day and not all(isinstance(k, date) for k in keys):
+        keys = [k if isinstance(k, date) else date.fromisoformat(str(k)) for k in keys]
+    if not lookup.all_covered:  # rows outside the contracts are not the series'
+        wh, wh_day, readings, measured, estimated, spot_units, unpriced_readings = _in_contracts(
+            [lookup.covered[lookup.index(k.toordinal())] for k in keys]
+            if day
+            else [lookup.covered[int(piece)] for piece in pieces],
+            wh,
+            wh_day,
+            readings,
+            measured,
+            estimated,
+            spot_units,
+            unpriced_readings,
+        )
     # Price the rows, the rows of one tariff at a time.
     incl, price, no_price = [0] * len(wh), [None] * len(wh), [False] * len(wh)
     groups: list[tuple[Tariff | None, list[int]]]
     if day:
-        if not all(isinstance(k, date) for k in keys):
-            keys = [k if isinstance(k, date) else date.fromisoformat(str(k)) for k in keys]
         ordinals = list(map(date.toordinal, keys))
         groups = []
         for s_first, s_last, tariff in segments:
@@ -282,14 +301,30 @@ def build_calendar_points(
             (4 if quarter and (quarter_from is None or o >= quarter_from) else 1) if o <= due_ordinal else 0
             for o in range(o0, o0 + n)
         ]
+        inside = None
+        if not lookup.all_covered:
+            inside = [lookup.covered[lookup.index(o)] for o in range(o0, o0 + n)]
+            per_hour = [k if i else 0 for k, i in zip(per_hour, inside, strict=True)]
         expected = [odd.get(o, 24) * k for o, k in zip(range(o0, o0 + n), per_hour, strict=True)]
-    else:
+    elif lookup.all_covered:
+        inside = None
         expected = [expected_readings(start, min(end, due_last), metering, odd) for start, end in periods]
+    else:
+        covered = lookup.covered_pieces()
+        inside = [any(s <= end and start <= e for s, e in covered) for start, end in periods]
+        expected = [
+            expected_in_contracts(start, min(end, due_last), metering, covered, odd) for start, end in periods
+        ]
     starts = list(range(o0, o0 + n)) if day else [start.toordinal() for start, _ in periods]
     partial = None if day else [is_partial(start, end, resolution) for start, end in periods]
     return _calendar_columns(
-        starts, wh, readings, measured, estimated, incl, price, no_price, expected, partial
+        starts, wh, readings, measured, estimated, incl, price, no_price, expected, partial, inside
     )
+
+
+def _in_contracts(covered: list[bool], *columns: list[int]) -> list[list[int]]:
+    """``columns`` of rollup rows with the rows not ``covered`` by a contract zeroed."""
+    return [[v if c else 0 for v, c in zip(column, covered, strict=True)] for column in columns]
 
 
 def _period_key(start: date, resolution: Resolution) -> int:
@@ -310,9 +345,13 @@ def _calendar_columns(
     no_price: list[bool],
     expected: list[int],
     partial: list[bool] | None = None,
+    inside: list[bool] | None = None,
 ) -> tuple[SeriesPoints, int, Accumulator, int, int]:
-    """The points' columns from their sums (see ``build_calendar_points``)."""
+    """The points' columns from their sums (see ``build_calendar_points``); ``inside``: whether
+    each point has a day under a contract (None: all)."""
     qualities = point_qualities(readings, measured, estimated, expected)
+    if inside is not None:
+        qualities = outside_contracts(qualities, inside)
     kwh = [w / 1000 if r else None for w, r in zip(wh, readings, strict=True)]
     priced = [bool(r) and not u for r, u in zip(readings, no_price, strict=True)]
     amounts, energy = column_array(incl), column_array(wh)

@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from domain.billing import DAY_START_HOUR, NIGHT_START_HOUR
-from domain.consumption import MeterReading, SpotPrice
+from domain.consumption import MeterReading, ReadingQuality, SpotPrice
 from domain.contracts import ProductKind
 from domain.reporting.costs import (
     COST_PLACES,
@@ -173,9 +173,14 @@ def build_interval_points(
     runs of one tariff, not a loop per point.
     """
     n = count
+    # points outside the contracts: [a, b) runs; their readings are not the series'
+    outside = [] if lookup.all_covered else _outside_runs(lookup, t0, step, n)
     if single:
         # (readings are placed by their minutes since t0)
         (whs, codes), complete = place_on_grid(columns[0], columns[1:3], (None, None), 0, step // 60, n)
+        for a, b in outside:
+            whs[a:b] = codes[a:b] = [None] * (b - a)
+            complete = False
         measured, estimated = codes.count(MEASURED), codes.count(ESTIMATED)
         qualities = reading_qualities(codes)
         spot_units: list[int | None] = []
@@ -190,6 +195,14 @@ def build_interval_points(
             n,
         )
         measured, estimated = sum(columns[4]), sum(columns[5])
+        for a, b in outside:
+            for column in (whs, codes, spot_units):
+                column[a:b] = [None] * (b - a)
+            counts[a:b] = unpriced_rows[a:b] = [0] * (b - a)
+            i, j = bisect.bisect_left(columns[0], a), bisect.bisect_left(columns[0], b)
+            measured -= sum(columns[4][i:j])
+            estimated -= sum(columns[5][i:j])
+            complete = False
         # An hour needs its four readings once the location is metered every 15 minutes
         # (one before).
         if not metering.quarter:
@@ -200,6 +213,8 @@ def build_interval_points(
             switch_ts = local_midnight_ts(date.fromordinal(metering.quarter_from))
             switch = min(n, max(0, (switch_ts - t0) // step))
         qualities = hour_qualities(codes, counts, switch)
+    for a, b in outside:
+        qualities[a:b] = [ReadingQuality.NO_CONTRACT] * (b - a)
     if not complete:
         total_wh = sum(filter(None, whs))
         kwh: list[float | None] = [None if wh is None else wh / 1000 for wh in whs]
@@ -239,6 +254,20 @@ def build_interval_points(
         starts, kwh, FixedPoints(unit, UNIT_PLACES), FixedPoints(cost, COST_PLACES), qualities
     )
     return points, total_wh, acc, measured, estimated
+
+
+def _outside_runs(lookup: DayLookup, t0: int, step: int, n: int) -> list[tuple[int, int]]:
+    """The runs ``[a, b)`` of the ``n`` points from ``t0`` every ``step`` seconds on days
+    without a contract."""
+    runs = []
+    for (seg_first, seg_last, _), inside in zip(lookup.segments, lookup.covered, strict=True):
+        if inside:
+            continue
+        a = max(0, (local_midnight_ts(seg_first) - t0) // step)
+        b = min(n, (local_midnight_ts(seg_last + timedelta(days=1)) - t0) // step)
+        if a < b:
+            runs.append((a, b))
+    return runs
 
 
 def _spot_scaled(

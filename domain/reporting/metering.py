@@ -49,6 +49,13 @@ def point_qualities(
     return [point_quality(*counts) for counts in zip(readings, measured, estimated, due, strict=True)]
 
 
+def outside_contracts(qualities: list[ReadingQuality], inside: Sequence[bool]) -> list[ReadingQuality]:
+    """``qualities`` with ``NO_CONTRACT`` for the points not ``inside`` any contract (no reading
+    is expected there)."""
+    no_contract = ReadingQuality.NO_CONTRACT
+    return [q if i else no_contract for q, i in zip(qualities, inside, strict=True)]
+
+
 def reading_qualities(codes: list[int | None]) -> list[ReadingQuality]:
     """``point_quality`` of points of one reading due each, from the reading's quality code
     (None: no reading)."""
@@ -124,6 +131,18 @@ def expected_readings(first: date, last: date, metering: Metering, odd: dict[int
     hourly = hours_between(first, min(last, switch - timedelta(days=1)), odd)
     quarterly = hours_between(max(first, switch), last, odd)
     return hourly + 4 * quarterly
+
+
+def expected_in_contracts(
+    first: date,
+    last: date,
+    metering: Metering,
+    covered: Sequence[tuple[date, date]],
+    odd: dict[int, int] | None = None,
+) -> int:
+    """Metering intervals of the local days ``first``..``last`` under a contract (``covered``:
+    pieces of days, ``DayLookup.covered_pieces``)."""
+    return sum(expected_readings(max(first, start), min(last, end), metering, odd) for start, end in covered)
 
 
 _LATEST_READING = (

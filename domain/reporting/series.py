@@ -20,7 +20,7 @@ from domain.reporting.local_time import local_midnight_ts
 from domain.reporting.metering import (
     Metering,
     check_resolution,
-    expected_readings,
+    expected_in_contracts,
     quarter_hour_metering_from,
 )
 from domain.reporting.results import Completeness, Series
@@ -114,7 +114,10 @@ async def consumption_series(
             fetched[0] if fetched else extra, first, last, resolution, lookup, metering, today
         )
     points, total_wh, acc, measured, estimated = built
-    expected = expected_readings(first, min(last, today - timedelta(days=1)), metering)
+    # readings are expected only while a contract is in force
+    expected = expected_in_contracts(
+        first, min(last, today - timedelta(days=1)), metering, lookup.covered_pieces()
+    )
     completeness = Completeness(
         expected=expected,
         measured=measured,

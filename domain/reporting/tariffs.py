@@ -136,27 +136,39 @@ class TariffBook:
 
     def segments(self, first: date, last: date) -> list[tuple[date, date, Tariff | None]]:
         """``first``..``last`` cut into pieces with one tariff (or none) each."""
+        return self.lookup(first, last).segments
+
+    def lookup(self, first: date, last: date) -> DayLookup:
+        """A fast day-ordinal -> tariff lookup over ``first``..``last``, its pieces also cut
+        where a contract starts or ends (``DayLookup.covered``)."""
         starts = self._boundaries(first, last)
         out: list[tuple[date, date, Tariff | None]] = []
+        covered: list[bool] = []
         for i, start in enumerate(starts):
             end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else last
             tariff = self.tariff_on(start)
-            if out and out[-1][2] == tariff:
+            inside = self.contract_on(start) is not None
+            if out and out[-1][2] == tariff and covered[-1] == inside:
                 out[-1] = (out[-1][0], end, tariff)
             else:
                 out.append((start, end, tariff))
-        return out
-
-    def lookup(self, first: date, last: date) -> DayLookup:
-        """A fast day-ordinal -> tariff lookup over ``first``..``last``."""
-        return DayLookup(self.segments(first, last))
+                covered.append(inside)
+        return DayLookup(out, covered)
 
 
 class DayLookup:
-    def __init__(self, segments: list[tuple[date, date, Tariff | None]]) -> None:
+    """Pieces of days with one tariff (or none) each, and whether a contract is in force in
+    each (readings are expected only then: ``covered``)."""
+
+    def __init__(
+        self, segments: list[tuple[date, date, Tariff | None]], covered: list[bool] | None = None
+    ) -> None:
         self.segments = segments
         self.starts = [s.toordinal() for s, _, _ in segments]
         self.tariffs = [t for _, _, t in segments]
+        self.covered = covered if covered is not None else [True] * len(segments)
+        #: Whether every day of the pieces is under a contract (the common case).
+        self.all_covered = all(self.covered)
 
     def __call__(self, ordinal: int) -> Tariff | None:
         i = bisect.bisect_right(self.starts, ordinal) - 1
@@ -164,6 +176,10 @@ class DayLookup:
 
     def index(self, ordinal: int) -> int:
         return bisect.bisect_right(self.starts, ordinal) - 1
+
+    def covered_pieces(self) -> list[tuple[date, date]]:
+        """The pieces (first day, last day) under a contract."""
+        return [(s, e) for (s, e, _), inside in zip(self.segments, self.covered, strict=True) if inside]
 
 
 #: A location's contracts of a customer with their price components (statements are built

@@ -277,9 +277,16 @@ def test_rows_leave_unknown_values_empty() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC).astimezone()
     from domain.consumption import ReadingQuality
 
-    points = SeriesPoints([start], [None], [None], [None], [ReadingQuality.MISSING])
-    [row] = list(csv.reader(io.StringIO(rows(points, DecimalSeparator.COMMA)), delimiter=";"))
-    assert row[2:] == ["", "MISSING", "", ""]
+    points = SeriesPoints(
+        [start, start],
+        [None, None],
+        [None, None],
+        [None, None],
+        [ReadingQuality.MISSING, ReadingQuality.NO_CONTRACT],
+    )
+    missing, no_contract = csv.reader(io.StringIO(rows(points, DecimalSeparator.COMMA)), delimiter=";")
+    assert missing[2:] == ["", "MISSING", "", ""]
+    assert no_contract[2:] == ["", "NO_CONTRACT", "", ""]  # outside the contracts (issue 17, part 3)
 
 
 async def _streamed_peak(runtime, location, customer_id: int, first: date, last: date) -> tuple[int, int]:

@@ -468,12 +468,12 @@ def test_a_point_takes_the_weakest_quality_of_its_readings_in_every_form() -> No
     points of counts (DAY and coarser) follow the one rule, ``point_quality``."""
     measured, estimated = ReadingQuality.MEASURED, ReadingQuality.ESTIMATED
     assert reading_qualities([None]) == [point_quality(0, 0, 0, 1)] == [ReadingQuality.MISSING]
-    for quality in ReadingQuality:
+    for quality in QUALITY_CODE:  # the stored qualities (NO_CONTRACT is derived, never stored)
         counts = (1, int(quality is measured), int(quality is estimated), 1)
         assert reading_qualities([QUALITY_CODE[quality]]) == [point_quality(*counts)]
     for switch, due in ((1, 1), (0, 4)):  # the hour (index 0) before or after the 15-minute switch
         for n in range(6):
-            for mix in itertools.combinations_with_replacement(list(ReadingQuality), n):
+            for mix in itertools.combinations_with_replacement(list(QUALITY_CODE), n):
                 weakest = min((QUALITY_CODE[q] for q in mix), default=None)
                 m, e = mix.count(measured), mix.count(estimated)
                 expected = point_quality(n, m, e, due)

@@ -70,8 +70,8 @@ async def test_week_sums_equal_day_sums(runtime, maija, place, first, last) -> N
         assert point.partial == ((end - start).days < 6)
         assert point.partial == (start.weekday() != 0 or end.weekday() != 6)
     assert not any(p.partial for p in days.points)
-    # a week's quality is the weakest of its days'
-    rank = {"MISSING": 0, "ESTIMATED": 1, "MEASURED": 2}
+    # a week's quality is the weakest of its days' under a contract; NO_CONTRACT when it has none
+    rank = {"MISSING": 0, "ESTIMATED": 1, "MEASURED": 2, "NO_CONTRACT": 3}
     weakest: dict[date, str] = {}
     for point in days.points:
         day = point.start.date()
