@@ -163,19 +163,7 @@ async def add_invoice(
         await db.flush()
         if invoice_detail_level(today, full_details_from) is DetailLevel.FULL:
             for position, line in enumerate(computed.lines, start=1):
-                db.add(
-                    InvoiceLine(
-                        invoice_id=invoice.id or 0,
-                        position=position,
-                        description=line.description,
-                        quantity=line.quantity,
-                        unit=line.unit,
-                        unit_price=line.unit_price,
-                        vat_rate=line.vat_rate,
-                        amount_excl_vat=line.amount_excl_vat,
-                        amount_incl_vat=line.amount_incl_vat,
-                    )
-                )
+                db.add(InvoiceLine(invoice_id=invoice.id or 0, position=position, **line.stored()))
         return AddedInvoice(
             invoice.id or 0, invoice.invoice_number, invoice.customer_id, invoice.total, start, end
         )

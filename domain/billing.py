@@ -154,6 +154,18 @@ class InvoiceLineData:
     amount_excl_vat: Decimal
     amount_incl_vat: Decimal
 
+    def stored(self) -> dict[str, object]:
+        """The columns of its ``invoice_lines`` row (beside the invoice and position)."""
+        return {
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "unit_price": self.unit_price,
+            "vat_rate": self.vat_rate,
+            "amount_excl_vat": self.amount_excl_vat,
+            "amount_incl_vat": self.amount_incl_vat,
+        }
+
     @property
     def vat_amount(self) -> Decimal:
         return self.amount_incl_vat - self.amount_excl_vat
