@@ -28,7 +28,7 @@ from app.transport_errors import (
 )
 from auth.api_tokens import api_token_use, is_api_token, record_api_token_use
 from auth.principal import Principal
-from auth.sessions import SESSION_COOKIE, principal_from_session
+from auth.sessions import principal_from_session, session_cookie
 from auth.tokens import principal_from_bearer
 from domain.base import Language, today_helsinki
 from resolvers.context import Context, screen_language
@@ -186,7 +186,8 @@ class GraphQLView(GraphQL):
         unknown, revoked or expired, it gives no principal just like a bad access token.
         """
         return await self._principal(
-            bearer_token(request.headers.get("authorization")), request.cookies.get(SESSION_COOKIE)
+            bearer_token(request.headers.get("authorization")),
+            request.cookies.get(session_cookie(self.runtime.rules.secure_cookies)),
         )
 
     async def _principal(self, bearer: str | None, cookie: str | None) -> Principal | None:

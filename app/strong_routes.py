@@ -63,7 +63,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from auth.hashing import token_hash
 from auth.registration import issue_registration_token
-from auth.sessions import SESSION_COOKIE, create_session, end_session, principal_from_session
+from auth.sessions import create_session, end_session, principal_from_session, session_cookie
 from auth.strong import (
     FLOW_COOKIE,
     FLOW_PATH,
@@ -279,14 +279,16 @@ class StrongIdentificationRoutes:
                 record_event(db, SIGN_IN_FAILED_ACTION, reason=NO_USER)
                 return self._fail(return_to, NO_USER)
             await settle_language(db, user, requested_language(request))
-            previous = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+            previous = await principal_from_session(
+                db, request.cookies.get(session_cookie(self.runtime.rules.secure_cookies))
+            )
             if previous is not None and previous.session_id is not None:
                 await end_session(db, previous.session_id)  # no session fixation
             token = await create_session(db, user.id, days=rules.session_days)
             record_event(db, SIGN_IN_ACTION, actor_user_id=user.id)
         response = self._redirect(return_to)
         response.set_cookie(
-            SESSION_COOKIE,
+            session_cookie(rules.secure_cookies),
             token,
             max_age=rules.session_days * 86400,
             path="/",
@@ -322,7 +324,9 @@ class StrongIdentificationRoutes:
         """A signed-in user, identified as themselves, becomes an owner of an organisation
         whose register entry names them as a representative."""
         async with transaction(self.runtime.sessions) as db:
-            principal = await principal_from_session(db, request.cookies.get(SESSION_COOKIE))
+            principal = await principal_from_session(
+                db, request.cookies.get(session_cookie(self.runtime.rules.secure_cookies))
+            )
             if principal is None or principal.is_staff:
                 return self._fail(return_to, NOT_SIGNED_IN)
             user = await db.get(User, principal.user_id)

@@ -48,6 +48,15 @@ from domain.usernames import username_key
 from domain.users import User, UserRole, UserSession
 
 SESSION_COOKIE = "ep_session"
+
+
+def session_cookie(secure: bool) -> str:
+    """The session cookie's name: with ``Secure`` (production) the ``__Host-`` prefix, which
+    browsers accept only from HTTPS, for path ``/`` and without a ``Domain``, so that no
+    other host or subdomain can set or shadow it."""
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+
+
 #: ``last_seen_at`` is written at most this often per session.
 TOUCH_INTERVAL = timedelta(minutes=1)
 #: Key of the store in the session factory's ``info``.

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import throttle
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.quotas import MIB, Refusal
-from auth.sessions import SESSION_COOKIE, check_credentials, create_session, end_session
+from auth.sessions import check_credentials, create_session, end_session, session_cookie
 from domain.audit import record_event
 from domain.base import Language
 from domain.languages import settle_language
@@ -195,7 +195,7 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
         return LoginResult(errors=[outcome.error] if outcome.error else [])
     if ctx.response is not None:
         ctx.response.set_cookie(
-            SESSION_COOKIE,
+            session_cookie(ctx.rules.secure_cookies),
             outcome.result,
             max_age=ctx.rules.session_days * 86400,
             path="/",
@@ -213,6 +213,10 @@ async def logout(ctx: Context) -> list[FieldError]:
             await end_session(db, ctx.principal.session_id)
     if ctx.response is not None:
         ctx.response.delete_cookie(
-            SESSION_COOKIE, path="/", httponly=True, secure=ctx.rules.secure_cookies, samesite="lax"
+            session_cookie(ctx.rules.secure_cookies),
+            path="/",
+            httponly=True,
+            secure=ctx.rules.secure_cookies,
+            samesite="lax",
         )
     return []

@@ -47,3 +47,31 @@ async def test_production_adds_hsts_and_a_strict_csp(runtime) -> None:
         production = await b.get("/healthz")
     assert production.headers["strict-transport-security"].startswith("max-age=31536000")
     assert production.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+async def test_a_secure_session_cookie_has_the_host_prefix(runtime) -> None:
+    """With Secure cookies (production) the session cookie is ``__Host-ep_session``: path ``/``,
+    no ``Domain``, ``Secure``; the server reads it back under that name."""
+    import dataclasses
+
+    from tests.conftest import LOGIN
+
+    rules = runtime.rules
+    runtime.rules = dataclasses.replace(rules, secure_cookies=True)
+    try:
+        transport = httpx.ASGITransport(app=build_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as browser:
+            signed_in = await browser.post(
+                "/graphql",
+                json={
+                    "query": LOGIN,
+                    "variables": {"input": {"username": "liisa", "password": "liisa-demo-password"}},
+                },
+            )
+            set_cookie = signed_in.headers["set-cookie"]
+            assert set_cookie.startswith("__Host-ep_session=")
+            assert "Secure" in set_cookie and "Path=/" in set_cookie and "Domain" not in set_cookie
+            me = await browser.post("/graphql", json={"query": "{ viewer { user { username } } }"})
+            assert me.json()["data"]["viewer"]["user"]["username"] == "liisa"
+    finally:
+        runtime.rules = rules
