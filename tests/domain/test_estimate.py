@@ -22,21 +22,6 @@ from domain.reporting.tariffs import ContractPrices
 MAIJA_HETU = "150585-902R"
 
 
-@pytest.fixture(scope="module")
-async def maija(runtime) -> dict:
-    async with runtime.sessions() as db:
-        customer = (
-            await db.execute(select(Customer).where(Customer.personal_identity_code == MAIJA_HETU))
-        ).scalar_one()
-        locations = (
-            (await db.execute(select(LocationOfUse).where(LocationOfUse.customer_id == customer.id)))
-            .scalars()
-            .all()
-        )
-    by_city = {loc.city: loc for loc in locations}
-    return {"customer_id": customer.id, "apartment": by_city["Helsinki"], "cottage": by_city["Porvoo"]}
-
-
 PERIOD = (date(2025, 3, 1), date(2025, 3, 31))
 
 

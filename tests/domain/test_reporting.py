@@ -13,7 +13,6 @@ from domain import reporting
 from domain.base import HELSINKI, Resolution, today_helsinki
 from domain.billing import spot_price_for
 from domain.consumption import QUALITY_CODE, MeterReading, ReadingQuality, SpotPrice
-from domain.customers import Customer, LocationOfUse
 from domain.payments import vat_rate_on
 from domain.reporting import DailyConsumption, HourlyConsumption, ReportingInputError
 from domain.reporting.costs import Accumulator, FixedPoints, price_points, price_rolled_spot
@@ -29,21 +28,6 @@ MAIJA_HETU = "150585-902R"
 #: Maija's apartment: spot from 2024-07-01 (margin 0.39 c/kWh), 15-minute metering from 2025-10-01.
 SPOT_MARGIN = Decimal("0.39")
 QUARTER_HOUR_FROM = date(2025, 10, 1)
-
-
-@pytest.fixture(scope="module")
-async def maija(runtime) -> dict:
-    async with runtime.sessions() as db:
-        customer = (
-            await db.execute(select(Customer).where(Customer.personal_identity_code == MAIJA_HETU))
-        ).scalar_one()
-        locations = (
-            (await db.execute(select(LocationOfUse).where(LocationOfUse.customer_id == customer.id)))
-            .scalars()
-            .all()
-        )
-    by_city = {loc.city: loc for loc in locations}
-    return {"customer_id": customer.id, "apartment": by_city["Helsinki"], "cottage": by_city["Porvoo"]}
 
 
 async def series(runtime, maija, place: str, first: date, last: date, resolution: Resolution):
