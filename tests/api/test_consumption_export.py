@@ -21,7 +21,7 @@ from domain.reporting.export import DecimalSeparator, export_csv, export_pieces,
 from domain.reporting.results import SeriesPoints
 from tests.api.test_consumption import maija_places
 from tests.conftest import count_statements, gql, login, operation
-from tests.domain.test_reporting import maija  # noqa: F401  (the fixture)
+from tests.domain.conftest import maija  # noqa: F401  (the fixture)
 
 EXPORT = operation("ConsumptionExport")
 CONSUMPTION = operation("Consumption")

@@ -14,7 +14,7 @@ from domain.reporting import DailyTemperature, last_year_range, previous_range
 from domain.reporting.weather import degree_day_tenths, heating_degree_days, point_temperatures
 from fixtures.timeline import build_timeline
 from fixtures.weather import grid_offsets, temperature_rows
-from tests.domain.test_reporting import last_full_month, maija, series  # noqa: F401
+from tests.domain.test_reporting import last_full_month, series
 
 D = date
 
@@ -59,7 +59,7 @@ def test_comparison_periods(first, last, previous, last_year) -> None:
     assert last_year_range(first, last) == last_year
 
 
-async def test_previous_period_of_a_month_is_the_previous_month(runtime, maija) -> None:  # noqa: F811
+async def test_previous_period_of_a_month_is_the_previous_month(runtime, maija) -> None:
     first, last = last_full_month()
     async with runtime.read_connections() as db:
         previous = await reporting.previous_period(db, maija["cottage"].id, first, last)
@@ -82,7 +82,7 @@ async def test_previous_period_of_a_month_is_the_previous_month(runtime, maija) 
         assert cost is not None and cost == shown.total_cost
 
 
-async def test_comparison_periods_before_2000_do_not_exist(runtime, maija) -> None:  # noqa: F811
+async def test_comparison_periods_before_2000_do_not_exist(runtime, maija) -> None:
     async with runtime.read_connections() as db:
         assert await reporting.previous_period(db, maija["cottage"].id, D(2000, 1, 1), D(2000, 1, 31)) is None
         assert (

@@ -10,7 +10,7 @@ import pytest
 
 from domain.base import HELSINKI, Resolution, today_helsinki
 from domain.reporting.weeks import is_partial, week_key, week_periods
-from tests.domain.test_reporting import maija, series  # noqa: F401  (the fixture)
+from tests.domain.test_reporting import series
 
 #: Ranges with DST weeks (2025-03-30, 2025-10-26, 2024-03-31, 2024-10-27), ISO years of 52 and
 #: 53 weeks (2020-W53 runs into 2021), weeks across New Year, cut and whole weeks, and years.
@@ -49,7 +49,7 @@ def test_week_periods_are_iso_weeks_cut_by_the_range() -> None:
 
 @pytest.mark.parametrize("place", ["apartment", "cottage"])
 @pytest.mark.parametrize(("first", "last"), RANGES, ids=lambda d: d.isoformat())
-async def test_week_sums_equal_day_sums(runtime, maija, place, first, last) -> None:  # noqa: F811
+async def test_week_sums_equal_day_sums(runtime, maija, place, first, last) -> None:
     last = min(last, today_helsinki() + timedelta(days=40))
     days = await series(runtime, maija, place, first, last, Resolution.DAY)
     weeks = await series(runtime, maija, place, first, last, Resolution.WEEK)
@@ -81,7 +81,7 @@ async def test_week_sums_equal_day_sums(runtime, maija, place, first, last) -> N
     assert {p.start.date(): p.quality.value for p in weeks.points} == weakest
 
 
-async def test_weeks_of_a_year_and_month_points_say_when_they_are_cut(runtime, maija) -> None:  # noqa: F811
+async def test_weeks_of_a_year_and_month_points_say_when_they_are_cut(runtime, maija) -> None:
     weeks = await series(runtime, maija, "cottage", date(2024, 1, 1), date(2024, 12, 31), Resolution.WEEK)
     # 2024-01-01 is a Monday; 2024-12-30..31 belong to 2025-W01
     assert len(weeks.points) == 53
@@ -92,7 +92,7 @@ async def test_weeks_of_a_year_and_month_points_say_when_they_are_cut(runtime, m
     assert [p.partial for p in years.points] == [False, True]
 
 
-async def test_a_week_series_is_limited_like_days(runtime, maija) -> None:  # noqa: F811
+async def test_a_week_series_is_limited_like_days(runtime, maija) -> None:
     from domain.reporting import ReportingInputError
 
     with pytest.raises(ReportingInputError, match="3,660 days"):
